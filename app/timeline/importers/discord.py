@@ -1,0 +1,1 @@
+"""Placeholder: the discord importer is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the generic importer is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the github importer is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the irc importer is being written."""

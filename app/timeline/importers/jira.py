@@ -1,0 +1,1 @@
+"""Placeholder: the jira importer is being written."""

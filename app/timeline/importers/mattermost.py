@@ -1,0 +1,1 @@
+"""Placeholder: the mattermost importer is being written."""

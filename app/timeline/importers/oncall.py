@@ -1,0 +1,1 @@
+"""Placeholder: the oncall importer is being written."""

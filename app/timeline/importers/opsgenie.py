@@ -1,0 +1,1 @@
+"""Placeholder: the opsgenie importer is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the pagerduty importer is being written."""

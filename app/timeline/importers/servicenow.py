@@ -1,0 +1,1 @@
+"""Placeholder: the servicenow importer is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the slack importer is being written."""

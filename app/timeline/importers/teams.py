@@ -1,0 +1,1 @@
+"""Placeholder: the teams importer is being written."""

@@ -1,0 +1,40 @@
+"""Guess a timeline event's kind from its words (pure; a hint a facilitator can change)."""
+
+from __future__ import annotations
+
+import re
+
+# Ordered: the first matching rule wins, so stronger signals (recovery) come before
+# weaker ones that often co-occur in the same message (diagnosis words).
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("recovery", re.compile(
+        r"\b(all[- ]clear|fully recovered|recovered|back to normal|service(s)? restored|"
+        r"resolved|error rates? (are )?(back|normal))\b", re.I)),
+    ("mitigation", re.compile(
+        r"\b(roll(ed|ing)? ?back|rolled back|revert(ed|ing)?|mitigat\w*|failed over|failover|"
+        r"restart(ed|ing)|scal(ed|ing) up|hotfix|deploy(ed|ing) (a )?fix|workaround)\b", re.I)),
+    ("diagnosis", re.compile(
+        r"\b(root cause|caused by|identified|found the (issue|problem|cause)|looks like|"
+        r"culprit|suspect\w*|investigat\w*|the cause)\b", re.I)),
+    ("acknowledgement", re.compile(r"\b(ack(nowledged)?|i'?m on it|looking( into it)?)\b", re.I)),
+    ("escalation", re.compile(
+        r"\b(escalat\w*|paging|paged|page (the|in)|calling in|need help|pulling in)\b", re.I)),
+    ("detection", re.compile(
+        r"\b(alert(s|ing|ed)?|firing|fired|triggered|pager|on-?call|reports? of|"
+        r"customers? report\w*|seeing errors|is down|outage)\b", re.I)),
+    ("communication", re.compile(
+        r"\b(status ?page|update(d)? (the )?(customers?|status)|comms|announce\w*|"
+        r"statement|tweet\w*|notif(y|ied) (customers|users))\b", re.I)),
+    ("decision", re.compile(r"\b(decided|decision|we will|let'?s go with|agreed to)\b", re.I)),
+)
+
+
+def guess_kind(text: str) -> str:
+    """The most likely kind for a chat or tracker text, else ``"other"``."""
+    if not text:
+        return "other"
+    sample = text[:2000]
+    for kind, pattern in _RULES:
+        if pattern.search(sample):
+            return kind
+    return "other"
