@@ -1,0 +1,52 @@
+"""Debrief: the application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config, database, auth, CSRF, blueprints, CLI, errors."""
+    instance = os.environ.get("DEBRIEF_INSTANCE_PATH") or str(REPO_ROOT / "instance")
+    if config and config.get("INSTANCE_PATH"):
+        instance = str(config["INSTANCE_PATH"])
+    app = Flask(
+        __name__,
+        instance_path=instance,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder="static",
+    )
+    from . import config as config_module
+
+    app.config.update(config_module.load(app.instance_path, config))
+
+    from . import db, errors, security, web
+    from .auth import init_app as init_auth
+
+    db.init_app(app)
+    init_auth(app)
+    security.init_app(app)
+    web.init_app(app)
+    errors.init_app(app)
+
+    from .auth.views import bp as auth_bp
+    from .incidents.views import bp as incidents_bp
+    from .incidents.admin_views import bp as admin_bp
+    from .timeline.import_views import bp as imports_bp
+    from .timeline.views import bp as timeline_bp
+    from .health import bp as health_bp
+
+    for bp in (auth_bp, incidents_bp, admin_bp, timeline_bp, imports_bp, health_bp):
+        app.register_blueprint(bp)
+
+    from .cli import init_app as init_cli
+
+    init_cli(app)
+    return app

@@ -1,0 +1,98 @@
+"""Configuration: defaults, overridden by DEBRIEF_* environment variables or a mapping."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# Every setting, its default and a one-line meaning: the README's table is built from this.
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "DATABASE_URL": (None, "SQLAlchemy URL; default sqlite:///instance/debrief.sqlite3"),
+    "SECRET_KEY": (None, "session signing key; generated into instance/secret_key if unset"),
+    "SEARCH_BACKEND": (None, "sqlite-fts5, postgres or whoosh; default follows the database"),
+    "WHOOSH_DIR": (None, "Whoosh index folder; default instance/whoosh"),
+    "SEVERITY_LABELS": ("SEV1,SEV2,SEV3,SEV4", "labels of the four ordered severity levels"),
+    "DEFAULT_TIMEZONE": ("UTC", "zone for new users and for anonymous pages"),
+    "MAX_UPLOAD_MB": (50, "largest accepted upload, in MiB"),
+    "ZIP_MAX_UNCOMPRESSED_MB": (1024, "largest total uncompressed size of an uploaded ZIP"),
+    "ZIP_MAX_RATIO": (200, "largest compression ratio of a ZIP entry (zip-bomb guard)"),
+    "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set in production)"),
+    "PAGE_SIZE": (25, "rows per page in lists"),
+}
+
+_BOOL = {"1": True, "true": True, "yes": True, "on": True,
+         "0": False, "false": False, "no": False, "off": False, "": False}
+
+
+def _coerce(default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        if raw.strip().lower() not in _BOOL:
+            raise ValueError(f"expected a boolean, got {raw!r}")
+        return _BOOL[raw.strip().lower()]
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def load(instance_path: str, overrides: Mapping[str, Any] | None = None,
+         environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config: defaults, then DEBRIEF_* variables, then `overrides`."""
+    env = os.environ if environ is None else environ
+    cfg: dict[str, Any] = {}
+    for name, (default, _doc) in SETTINGS.items():
+        key = f"DEBRIEF_{name}"
+        if key in env:
+            try:
+                cfg[key] = _coerce(default, env[key])
+            except ValueError as exc:
+                raise RuntimeError(f"{key}: {exc}") from None
+        else:
+            cfg[key] = default
+    if overrides:
+        cfg.update(overrides)
+    if not cfg["DEBRIEF_DATABASE_URL"]:
+        cfg["DEBRIEF_DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "debrief.sqlite3")
+    if not cfg["DEBRIEF_WHOOSH_DIR"]:
+        cfg["DEBRIEF_WHOOSH_DIR"] = str(Path(instance_path) / "whoosh")
+    cfg["SECRET_KEY"] = cfg.get("SECRET_KEY") or cfg["DEBRIEF_SECRET_KEY"] or _instance_secret(
+        instance_path)
+    cfg["MAX_CONTENT_LENGTH"] = int(cfg["DEBRIEF_MAX_UPLOAD_MB"]) * 1024 * 1024
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = bool(cfg["DEBRIEF_SESSION_COOKIE_SECURE"])
+    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+    cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    cfg["WTF_CSRF_TIME_LIMIT"] = None
+    labels = [s.strip() for s in str(cfg["DEBRIEF_SEVERITY_LABELS"]).split(",") if s.strip()]
+    if len(labels) != 4:
+        raise RuntimeError("DEBRIEF_SEVERITY_LABELS: give exactly four comma-separated labels")
+    cfg["DEBRIEF_SEVERITY_LABELS"] = labels
+    return cfg
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A per-installation secret kept in the instance folder, created once (mode 0600)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def settings_table() -> str:
+    """The Markdown table of settings for the README."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    for name, (default, doc) in SETTINGS.items():
+        shown = "" if default is None else json.dumps(default) if not isinstance(
+            default, str) else default
+        rows.append(f"| `DEBRIEF_{name}` | {shown} | {doc} |")
+    return "\n".join(rows)

@@ -1,0 +1,107 @@
+"""Everything the incident page shows, gathered in one place for a thin view."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wtforms.fields.choices import SelectChoice
+
+from app.auth.permissions import can_edit_incident
+from app.choices import choices
+from app.models import (
+    MOMENTS,
+    Action,
+    ContributingFactor,
+    EventKind,
+    Incident,
+    Review,
+    TimelineEvent,
+    TimelineImport,
+    User,
+)
+from app.timeline.service import EventFilter, events_query
+
+from . import metrics
+from .forms import MembersForm, MomentForm
+
+MOMENT_LABELS = {
+    "started_at": "Started",
+    "detected_at": "Detected",
+    "acknowledged_at": "Acknowledged",
+    "identified_at": "Identified",
+    "mitigated_at": "Mitigated",
+    "recovered_at": "Recovered",
+    "resolved_at": "Resolved",
+}
+
+
+def people_choices(db: Session) -> list[SelectChoice]:
+    """Active users as select choices."""
+    return choices((u.id, f"{u.display_name} <{u.email}>") for u in db.scalars(
+        select(User).where(User.active.is_(True)).order_by(User.display_name)))
+
+
+def moment_rows(incident: Incident) -> list[dict[str, Any]]:
+    """Each lifecycle moment with its value and provenance."""
+    rows = []
+    for name in MOMENTS:
+        value, source = incident.moment(name)
+        rows.append({"name": name, "label": MOMENT_LABELS[name], "value": value,
+                     "source": source.value if source else None})
+    return rows
+
+
+def duration_rows(incident: Incident) -> list[dict[str, Any]]:
+    """Each duration of DOMAIN.md with its definition; unknown when a moment is missing."""
+    values = metrics.durations(incident)
+    rows = []
+    for m in metrics.METRICS:
+        d = values[m.key]
+        rows.append({"key": m.key, "label": m.label, "definition": m.definition,
+                     "text": metrics.format_duration(d.value) if d.value is not None else None,
+                     "reason": d.reason})
+    recover = values["time_to_recover"].value
+    return rows if recover is None else rows + [{
+        "key": "dora", "label": "DORA recovery band",
+        "definition": "elite < 1 h; high < 1 day; medium < 1 week; low otherwise",
+        "text": metrics.dora_band(recover), "reason": None}]
+
+
+def incident_page_context(db: Session, user: Any, incident: Incident,
+                          args: Mapping[str, str]) -> dict[str, Any]:
+    """Template variables for the incident page."""
+    flt = EventFilter.from_args(args)
+    events = list(db.scalars(events_query(incident.id, flt)))
+    sources = list(db.scalars(select(TimelineEvent.source).distinct().where(
+        TimelineEvent.incident_id == incident.id).order_by(TimelineEvent.source)))
+    authors = list(db.scalars(select(TimelineEvent.author_name).distinct().where(
+        TimelineEvent.incident_id == incident.id).order_by(TimelineEvent.author_name)))
+    moment_form = MomentForm()
+    moment_form.moment.choices = choices((m, MOMENT_LABELS[m]) for m in MOMENTS)
+    people_form = MembersForm()
+    people_form.members.choices = people_form.responders.choices = people_choices(db)
+    people_form.members.data = [u.id for u in incident.members]
+    people_form.responders.data = [u.id for u in incident.responders]
+    return {
+        "incident": incident,
+        "can_edit": can_edit_incident(user, incident),
+        "moments": moment_rows(incident),
+        "durations": duration_rows(incident),
+        "events": events,
+        "event_filter": flt,
+        "sources": sources,
+        "authors": authors,
+        "kinds": [k.value for k in EventKind],
+        "imports": list(db.scalars(select(TimelineImport).where(
+            TimelineImport.incident_id == incident.id).order_by(TimelineImport.id))),
+        "review": db.scalar(select(Review).where(Review.incident_id == incident.id)),
+        "factors": list(db.scalars(select(ContributingFactor).where(
+            ContributingFactor.incident_id == incident.id))),
+        "actions": list(db.scalars(select(Action).where(Action.incident_id == incident.id))),
+        "moment_form": moment_form,
+        "people_form": people_form,
+    }

@@ -1,0 +1,76 @@
+"""Timeline editing on the incident page: add, edit, star, hide."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from app.auth.decorators import editable_incident_or_404
+from app.db import session
+from app.timefmt import parse_local
+
+from . import service
+
+bp = Blueprint("timeline", __name__)
+
+
+def _back(incident_id: int, anchor: str = "timeline"):
+    return redirect(url_for("incidents.show", incident_id=incident_id) + f"#{anchor}")
+
+
+def _time(value: str | None, field: str = "occurred_at"):
+    try:
+        return parse_local(value, current_user.timezone)
+    except ValueError:
+        abort(400, f"{field}: not a date and time (YYYY-MM-DD HH:MM)")
+
+
+@bp.post("/incidents/<int:incident_id>/events")
+@login_required
+def add(incident_id: int):
+    """Add an event by hand."""
+    incident = editable_incident_or_404(incident_id)
+    when = _time(request.form.get("occurred_at"))
+    if when is None:
+        abort(400, "occurred_at: give the time of the event")
+    try:
+        service.add_event(session(), current_user, incident, when,
+                          request.form.get("text", ""), request.form.get("kind"))
+    except service.TimelineError as exc:
+        abort(400, f"{exc.field}: {exc}")
+    session().commit()
+    flash("Event added.", "success")
+    return _back(incident.id)
+
+
+@bp.post("/incidents/<int:incident_id>/events/<int:event_id>")
+@login_required
+def edit(incident_id: int, event_id: int):
+    """Edit an event's text, time, kind or annotation (the original stays)."""
+    incident = editable_incident_or_404(incident_id)
+    event = service.event_of(session(), incident, event_id) or abort(404)
+    form = request.form
+    try:
+        service.edit_event(
+            session(), current_user, event, text=form.get("text"),
+            occurred_at=_time(form.get("occurred_at")) if form.get("occurred_at") else None,
+            kind=form.get("kind") or None, annotation=form.get("annotation"))
+    except service.TimelineError as exc:
+        abort(400, f"{exc.field}: {exc}")
+    session().commit()
+    return _back(incident.id, f"event-{event.id}")
+
+
+@bp.post("/incidents/<int:incident_id>/events/<int:event_id>/flags")
+@login_required
+def flags(incident_id: int, event_id: int):
+    """Star/unstar or hide/unhide an event."""
+    incident = editable_incident_or_404(incident_id)
+    event = service.event_of(session(), incident, event_id) or abort(404)
+    flag = {"star": ("starred", True), "unstar": ("starred", False),
+            "hide": ("hidden", True), "unhide": ("hidden", False)}.get(request.form.get("op"))
+    if flag is None:
+        abort(400, "op: one of star, unstar, hide, unhide")
+    service.set_flags(session(), current_user, event, **{flag[0]: flag[1]})
+    session().commit()
+    return _back(incident.id, f"event-{event.id}")
