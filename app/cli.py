@@ -16,7 +16,7 @@ db_cli = AppGroup("db", help="Database schema migrations.")
 
 
 @db_cli.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the latest)."""
     migrate.upgrade(current_app.config["DEBRIEF_DATABASE_URL"], revision)

@@ -17,8 +17,8 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database up to `revision`."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Migrate the database up to `revision` (default: every branch's head)."""
     command.upgrade(alembic_config(url), revision)
 
 
