@@ -95,8 +95,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(scope="session")
-def _apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    return {}
+def _apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    apps: dict[str, object] = {}
+    yield apps
+    from app.db import database
+
+    for flask_app in apps.values():
+        database(flask_app).engine.dispose()  # close pooled connections before the server stops
 
 
 @pytest.fixture()
