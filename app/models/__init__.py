@@ -1,6 +1,7 @@
 """The vocabulary: every table, one module per aggregate."""
 
 from .action import Action, AuditEvent
+from .alerts import Alert, AlertIntegration
 from .enums import (
     MOMENTS,
     ActionPriority,
@@ -20,6 +21,7 @@ from .review import ContributingFactor, Review, ReviewRevision, ReviewSection, f
 from .timeline import TimelineEvent, TimelineImport
 
 __all__ = [
+    "Alert", "AlertIntegration",
     "MOMENTS", "Action", "ActionPriority", "ActionStatus", "ActionType", "AuditEvent",
     "ContributingFactor", "EventKind", "FactorCategory", "Incident", "IncidentStatus",
     "IncidentType", "LoginFailure", "Provenance", "Review", "ReviewRevision", "ReviewSection", "ReviewStatus",
