@@ -41,10 +41,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .incidents.admin_views import bp as admin_bp
     from .timeline.alert_views import bp as alerts_bp
     from .timeline.import_views import bp as imports_bp
+    from .timeline.moment_views import bp as moments_bp
     from .timeline.views import bp as timeline_bp
     from .health import bp as health_bp
 
-    for bp in (auth_bp, incidents_bp, admin_bp, timeline_bp, imports_bp, alerts_bp, health_bp):
+    for bp in (auth_bp, incidents_bp, admin_bp, timeline_bp, imports_bp, alerts_bp, moments_bp,
+               health_bp):
         app.register_blueprint(bp)
 
     from .cli import init_app as init_cli

@@ -22,6 +22,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "ZIP_MAX_RATIO": (200, "largest compression ratio of a ZIP entry (zip-bomb guard)"),
     "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set in production)"),
     "PAGE_SIZE": (25, "rows per page in lists"),
+    "STATUS_MOMENTS": ("", "tracker status -> moment map as JSON, e.g. "
+                           '{"In Progress": "acknowledged_at"} (empty: built-in)'),
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True,
@@ -68,6 +70,12 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None,
     cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     cfg["WTF_CSRF_TIME_LIMIT"] = None
+    raw_map = cfg["DEBRIEF_STATUS_MOMENTS"]
+    if isinstance(raw_map, str):
+        try:
+            cfg["DEBRIEF_STATUS_MOMENTS"] = json.loads(raw_map) if raw_map.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise RuntimeError(f"DEBRIEF_STATUS_MOMENTS: not JSON ({exc})") from None
     labels = [s.strip() for s in str(cfg["DEBRIEF_SEVERITY_LABELS"]).split(",") if s.strip()]
     if len(labels) != 4:
         raise RuntimeError("DEBRIEF_SEVERITY_LABELS: give exactly four comma-separated labels")

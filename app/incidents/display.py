@@ -23,6 +23,7 @@ from app.models import (
     TimelineImport,
     User,
 )
+from app.timeline import moments
 from app.timeline.service import EventFilter, events_query
 
 from . import metrics
@@ -72,7 +73,8 @@ def duration_rows(incident: Incident) -> list[dict[str, Any]]:
 
 
 def incident_page_context(db: Session, user: Any, incident: Incident,
-                          args: Mapping[str, str]) -> dict[str, Any]:
+                          args: Mapping[str, str],
+                          status_mapping: dict[str, str] | None = None) -> dict[str, Any]:
     """Template variables for the incident page."""
     flt = EventFilter.from_args(args)
     events = list(db.scalars(events_query(incident.id, flt)))
@@ -102,6 +104,8 @@ def incident_page_context(db: Session, user: Any, incident: Incident,
         "factors": list(db.scalars(select(ContributingFactor).where(
             ContributingFactor.incident_id == incident.id))),
         "actions": list(db.scalars(select(Action).where(Action.incident_id == incident.id))),
+        "suggestions": moments.suggestions(db, incident, status_mapping) if can_edit_incident(
+            user, incident) else [],
         "moment_form": moment_form,
         "people_form": people_form,
     }

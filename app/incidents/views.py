@@ -69,7 +69,8 @@ def create():
 def show(incident_id: int):
     """The incident page: summary, impact, moments and durations, roles, timeline."""
     incident = visible_incident_or_404(incident_id)
-    ctx = incident_page_context(session(), current_user, incident, request.args)
+    ctx = incident_page_context(session(), current_user, incident, request.args,
+                                current_app.config["DEBRIEF_STATUS_MOMENTS"] or None)
     return render_template("incidents/show.html", **ctx)
 
 

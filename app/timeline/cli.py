@@ -75,3 +75,26 @@ def import_command(incident_id: int, path: str, fmt: str | None, tz: str | None,
         click.echo(json.dumps(summary.to_dict(), indent=2))
     else:
         print_summary(summary, dry_run)
+
+
+@timeline_cli.command("suggest")
+@click.argument("incident_id", type=int)
+def suggest_command(incident_id: int) -> None:
+    """Print the lifecycle moments the timeline suggests, with their evidence."""
+    from flask import current_app
+
+    from .moments import suggestions
+
+    db = session()
+    incident = db.get(Incident, incident_id)
+    if incident is None:
+        raise click.ClickException(f"no incident {incident_id}")
+    rows = suggestions(db, incident, current_app.config["DEBRIEF_STATUS_MOMENTS"] or None)
+    if not rows:
+        click.echo("no suggestions: the timeline has no pager, alert, tracker or chat evidence")
+    for row in rows:
+        s = row.suggestion
+        now = (f"now {row.current.isoformat()} ({row.current_source.value})" if row.current
+               else "now missing")
+        click.echo(f"{s.moment:16} {s.at.isoformat()}  {s.strength:6} {s.reason}  "
+                   f"[event {s.evidence.id}; {now}]")

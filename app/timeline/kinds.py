@@ -29,12 +29,31 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# "not resolved yet", "isn't mitigated": a negation up to two words before the phrase.
+_NEGATION = re.compile(
+    r"\b(not|no|never|isn'?t|aren'?t|wasn'?t|hasn'?t|haven'?t|didn'?t)( +[\w-]+){0,2} +$", re.I)
+# A question about an outcome ("is it resolved?") is not the outcome; a question about a
+# symptom ("is checkout down?") still is a detection, so only these kinds check for it.
+_OUTCOMES = frozenset({"recovery", "mitigation", "diagnosis"})
+
+
+def asserted(sample: str, match: re.Match[str], *, outcome: bool) -> bool:
+    """False when the matched phrase is negated, or (for an outcome) only asked about."""
+    if _NEGATION.search(sample[max(0, match.start() - 40):match.start()]):
+        return False
+    if outcome:
+        end = re.search(r"[.!?\n]", sample[match.end():])
+        if end is not None and end.group() == "?":
+            return False
+    return True
+
+
 def guess_kind(text: str) -> str:
     """The most likely kind for a chat or tracker text, else ``"other"``."""
     if not text:
         return "other"
     sample = text[:2000]
     for kind, pattern in _RULES:
-        if pattern.search(sample):
+        if any(asserted(sample, m, outcome=kind in _OUTCOMES) for m in pattern.finditer(sample)):
             return kind
     return "other"

@@ -38,7 +38,11 @@ def parse_iso(
                 file=file, field=field, line=line,
             )
         dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except (OverflowError, ValueError):  # e.g. 9999-12-31T23:59-05:00 leaves the range
+        raise ImportFormatError(f"timestamp out of range: {value[:40]!r}", file=file,
+                                field=field, line=line) from None
 
 
 def from_epoch_seconds(
