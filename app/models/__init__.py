@@ -17,10 +17,12 @@ from .enums import (
 )
 from .incident import Incident, incident_member, incident_responder, incident_service, incident_tag
 from .org import LoginFailure, Service, Tag, Team, User, team_member
+from .review_meeting import FindingDismissal, ParkingItem, ReviewFeedback
 from .review import ContributingFactor, Review, ReviewRevision, ReviewSection, factor_event
 from .timeline import TimelineEvent, TimelineImport
 
 __all__ = [
+    "FindingDismissal", "ParkingItem", "ReviewFeedback",
     "Alert", "AlertIntegration",
     "MOMENTS", "Action", "ActionPriority", "ActionStatus", "ActionType", "AuditEvent",
     "ContributingFactor", "EventKind", "FactorCategory", "Incident", "IncidentStatus",

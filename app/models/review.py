@@ -48,6 +48,9 @@ class Review(Base):
     meeting_at: Mapped[datetime | None] = mapped_column()
     published_at: Mapped[datetime | None] = mapped_column()
     published_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # How many times it was published; each publish freezes a new snapshot.
+    published_version: Mapped[int] = mapped_column(default=0)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
