@@ -31,6 +31,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .auth import init_app as init_auth
 
     db.init_app(app)
+    from .search import init_app as init_search
+
+    init_search(app)
     init_auth(app)
     security.init_app(app)
     web.init_app(app)
@@ -44,10 +47,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .timeline.moment_views import bp as moments_bp
     from .timeline.views import bp as timeline_bp
     from .health import bp as health_bp
+    from .reviews.meeting_views import bp as review_meeting_bp
+    from .reviews.template_views import bp as review_templates_bp
+    from .reviews.views import bp as reviews_bp
+    from .search.views import bp as search_bp
+    from .actions.views import bp as actions_bp
+    from .actions.hooks import bp as action_hooks_bp
 
     for bp in (auth_bp, incidents_bp, admin_bp, timeline_bp, imports_bp, alerts_bp, moments_bp,
-               health_bp):
+               health_bp, search_bp, actions_bp, action_hooks_bp, reviews_bp,
+               review_meeting_bp, review_templates_bp):
         app.register_blueprint(bp)
+    from .export.report_views import bp as reports_bp
+    from .export.views import bp as export_bp
+
+    app.register_blueprint(export_bp)
+    app.register_blueprint(reports_bp)
 
     from .cli import init_app as init_cli
 

@@ -7,9 +7,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from . import migrate
+from .actions.cli import actions_cli
 from .auth.cli import users_cli
 from .db import session
+from .export.cli import export_cli, import_cli
 from .incidents.cli import incidents_cli
+from .reviews.cli import import_postmortems, reviews_cli
+from .ops.cli import backup_cli
+from .search.cli import search_cli
 from .timeline.cli import timeline_cli
 
 db_cli = AppGroup("db", help="Database schema migrations.")
@@ -48,6 +53,11 @@ def demo_command(credentials_file: str | None) -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    for group in (db_cli, users_cli, incidents_cli, timeline_cli):
+    for group in (db_cli, users_cli, incidents_cli, timeline_cli, search_cli, actions_cli,
+                  backup_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(export_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(reviews_cli)
+    app.cli.add_command(import_postmortems)

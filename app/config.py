@@ -14,6 +14,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "DATABASE_URL": (None, "SQLAlchemy URL; default sqlite:///instance/debrief.sqlite3"),
     "SECRET_KEY": (None, "session signing key; generated into instance/secret_key if unset"),
     "SEARCH_BACKEND": (None, "sqlite-fts5, postgres or whoosh; default follows the database"),
+    "SEARCH_PAGE_SIZE": (20, "hits per page of search results"),
     "WHOOSH_DIR": (None, "Whoosh index folder; default instance/whoosh"),
     "SEVERITY_LABELS": ("SEV1,SEV2,SEV3,SEV4", "labels of the four ordered severity levels"),
     "DEFAULT_TIMEZONE": ("UTC", "zone for new users and for anonymous pages"),
@@ -24,6 +25,21 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "PAGE_SIZE": (25, "rows per page in lists"),
     "STATUS_MOMENTS": ("", "tracker status -> moment map as JSON, e.g. "
                            '{"In Progress": "acknowledged_at"} (empty: built-in)'),
+    "ACTION_SLA_DAYS": ("15,30,60,90", "days to complete an action, per severity SEV1..SEV4"),
+    "SMTP_HOST": ("", "SMTP server for reminder mail (empty: mail is not sent)"),
+    "SMTP_PORT": (25, "SMTP server port"),
+    "SMTP_USER": ("", "SMTP login (empty: no login)"),
+    "SMTP_PASSWORD": ("", "SMTP password (never printed or logged)"),
+    "SMTP_TLS": (False, "upgrade the SMTP connection with STARTTLS"),
+    "MAIL_FROM": ("debrief@localhost", "sender address of reminder mail"),
+    "ACTIONS_BASE_URL": ("", "public URL of Debrief for links in mail and calendars"),
+    "GITHUB_WEBHOOK_SECRET": ("", "secret of the GitHub issues webhook (empty: refused)"),
+    "JIRA_WEBHOOK_SECRET": ("", "shared secret of the Jira webhook (empty: refused)"),
+    "JIRA_STATUS_CATEGORIES": ("", "Jira statusCategory key -> action status as JSON "
+                                   '(empty: {"done": "done", "indeterminate": '
+                                   '"in_progress", "new": "open"})'),
+    "PDF_PAGE_SIZE": ("A4", "paper size of PDF exports: A4 or Letter"),
+    "PDF_DATA_URI_MAX_KB": (512, "largest data: URI a PDF export may embed, in KiB"),
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True,
@@ -80,6 +96,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None,
     if len(labels) != 4:
         raise RuntimeError("DEBRIEF_SEVERITY_LABELS: give exactly four comma-separated labels")
     cfg["DEBRIEF_SEVERITY_LABELS"] = labels
+    if str(cfg["DEBRIEF_PDF_PAGE_SIZE"]).lower() not in ("a4", "letter"):
+        raise RuntimeError("DEBRIEF_PDF_PAGE_SIZE: give A4 or Letter")
     return cfg
 
 

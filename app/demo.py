@@ -35,7 +35,11 @@ from app.models import (
     User,
 )
 
-from .demo_scenarios import CHATTER, PEOPLE, SCENARIOS, SERVICES
+from . import REPO_ROOT
+from .demo_scenarios import CHATTER, PEOPLE, QUALIFIERS, SCENARIOS, SERVICES
+from .reviews.catalog import as_snapshot
+from .reviews.snapshot import build_snapshot
+from .reviews.templates import load_directory
 
 DEMO_TAG = "demo"
 SLA_DAYS = {1: 15, 2: 30, 3: 60, 4: 90}
@@ -64,8 +68,9 @@ def load_demo(db: Session, credentials_path: str, now: datetime | None = None,
     tag = Tag(name=DEMO_TAG)
     db.add(tag)
     rng = random.Random(seed)
+    templates = load_directory(REPO_ROOT / "review_templates")
     for n in range(count):
-        _incident(db, rng, n, count, now, people, services, tag)
+        _incident(db, rng, n, count, now, people, services, tag, templates)
     db.flush()
     _write_credentials(cred, password)
     return DemoResult(True, _login_text(password, f"Loaded {count} demo incidents."))
@@ -123,7 +128,7 @@ def _services(db: Session, people: list[User]) -> list[Service]:
 
 
 def _incident(db: Session, rng: random.Random, n: int, count: int, now: datetime,
-              people: list[User], services: list[Service], tag: Tag) -> None:
+              people: list[User], services: list[Service], tag: Tag, templates: dict) -> None:
     title, itype, svc_names, symptom, cause, fix, factors, actions = SCENARIOS[n % len(SCENARIOS)]
     itype = IncidentType(itype)
     severity = [1, 2, 2, 3, 3, 4][rng.randrange(6)] if itype != IncidentType.NEAR_MISS else 4
@@ -133,7 +138,8 @@ def _incident(db: Session, rng: random.Random, n: int, count: int, now: datetime
     engineers = people[2:]
     commander, lead = rng.sample(engineers, 2)
     inc = Incident(
-        title=title if n < len(SCENARIOS) else f"{title} (#{n + 1})", type=itype,
+        title=title if n < len(SCENARIOS) else f"{title} {QUALIFIERS[n % len(QUALIFIERS)]}",
+        type=itype,
         severity=severity, summary=f"{symptom.capitalize()}. Cause: {cause}; fixed when we {fix}.",
         impact_description=f"Customers saw {symptom}.",
         users_affected=rng.choice([None, 120, 800, 4500, 21000]),
@@ -157,7 +163,7 @@ def _incident(db: Session, rng: random.Random, n: int, count: int, now: datetime
     _timeline(db, rng, inc, moments, started, symptom, cause, fix, engineers)
     if n >= count - 2:
         return  # still being worked on: no review yet
-    review = _review(db, rng, inc, n, people, symptom, cause, fix)
+    review = _review(db, rng, inc, n, people, symptom, cause, fix, templates)
     due_base = (moments.get("recovered_at") or started).date()
     for i, (category, text) in enumerate(factors):
         factor = ContributingFactor(incident_id=inc.id, review_id=review.id,
@@ -167,6 +173,8 @@ def _incident(db: Session, rng: random.Random, n: int, count: int, now: datetime
         if i < len(actions):
             a_title, a_type = actions[i]
             _action(db, rng, inc, review, factor, a_title, a_type, due_base, engineers)
+    db.flush()
+    _publish(db, review, inc)
 
 
 def _moments(rng: random.Random, started: datetime) -> dict[str, datetime]:
@@ -209,27 +217,41 @@ def _timeline(db: Session, rng: random.Random, inc: Incident, moments: dict[str,
 
 
 def _review(db: Session, rng: random.Random, inc: Incident, n: int, people: list[User],
-            symptom: str, cause: str, fix: str) -> Review:
+            symptom: str, cause: str, fix: str, templates: dict) -> Review:
     status = [ReviewStatus.PUBLISHED, ReviewStatus.PUBLISHED, ReviewStatus.IN_REVIEW,
               ReviewStatus.DRAFT][n % 4]
-    template = "standard" if inc.severity <= 2 else "quick"
-    review = Review(incident_id=inc.id, template_key=template, status=status,
-                    owner=inc.resolution_lead, facilitator=people[1] if n % 2 else people[7])
-    sections = {
+    template = templates["standard" if inc.severity <= 2 else "quick"]
+    snapshot = as_snapshot(template)
+    review = Review(incident_id=inc.id, template_key=template.key,
+                    template_hash=template.content_hash, template_snapshot=snapshot,
+                    status=status, owner=inc.resolution_lead,
+                    facilitator=people[1] if n % 2 else people[7],
+                    attendees=[inc.resolution_lead, inc.commander])
+    texts = {
         "summary": inc.summary,
         "impact": f"Customers saw {symptom}. Support handled the questions that came in.",
+        "detection": "An alert paged the on-call engineer; customers noticed first twice.",
+        "response_recovery": f"The team {fix}.",
         "went_well": "- The on-call engineer had the right dashboards\n- Comms were quick",
         "went_wrong": f"- It took a while to see that {cause}",
         "lucky": "- The incident started outside peak hours",
+        "lessons": f"- {cause.capitalize()} can happen again without a guard",
+        "messaging": "We are sorry for the disruption; here is what happened and what we "
+                     "are changing.",
     }
-    review.sections = [ReviewSection(key=k, position=i, content=v)
-                       for i, (k, v) in enumerate(sections.items())]
+    review.sections = [ReviewSection(key=sec["key"], position=i,
+                                     content=texts.get(sec["key"], ""))
+                       for i, sec in enumerate(snapshot["sections"])]
     db.add(review)
     db.flush()
-    if status is ReviewStatus.PUBLISHED:
-        review.published_at = (inc.recovered_at or inc.started_at) + timedelta(days=3)
-        review.published_snapshot = {"sections": sections, "title": inc.title}
     return review
+
+
+def _publish(db: Session, review: Review, inc: Incident) -> None:
+    if review.status is ReviewStatus.PUBLISHED:
+        review.published_snapshot = build_snapshot(db, review, inc)
+        review.published_version = 1
+        review.published_at = (inc.recovered_at or inc.started_at) + timedelta(days=3)
 
 
 def _action(db: Session, rng: random.Random, inc: Incident, review: Review,

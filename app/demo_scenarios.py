@@ -94,6 +94,14 @@ SCENARIOS = [
      [("Automate replica promotion", "mitigate"), ("Lower the database DNS TTL", "mitigate")]),
 ]
 
+# Distinguish recurring scenarios the way real titles do: where, when, for whom.
+QUALIFIERS = [
+    "in eu-west-1", "in us-east-1", "on the mobile app", "for EU customers",
+    "during the spring sale", "after the Friday deploy", "in the partner API",
+    "during the nightly batch", "for enterprise tenants", "after the config push",
+    "in ap-southeast-2",
+]
+
 CHATTER = [
     "Is anyone else seeing this on their side?",
     "Checking the dashboards now.",

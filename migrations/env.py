@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, pool
 
 import app.models  # noqa: F401 - registers every table on Base.metadata
 from app.db import Base
+from app.search.schema import include_name  # derived search tables are not models
 
 config = context.config
 target_metadata = Base.metadata
@@ -34,7 +35,7 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     # Batch mode lets later migrations alter tables on SQLite (copy-and-move).
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, inspect
 import app.models  # noqa: F401
 from app import migrate
 from app.db import Base
+from app.search.schema import include_name
 
 
 def _fresh_url(request, tmp_path):
@@ -28,7 +29,8 @@ def test_upgrade_matches_models_and_downgrade_empties(fresh_url):
     migrate.upgrade(fresh_url)
     engine = create_engine(fresh_url)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                     "include_name": include_name})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
     migrate.downgrade(fresh_url, "base")

@@ -23,6 +23,7 @@ from app.models import (
     TimelineImport,
     User,
 )
+from app.search.service import similar_incidents
 from app.timeline import moments
 from app.timeline.service import EventFilter, events_query
 
@@ -107,5 +108,6 @@ def incident_page_context(db: Session, user: Any, incident: Incident,
         "suggestions": moments.suggestions(db, incident, status_mapping) if can_edit_incident(
             user, incident) else [],
         "moment_form": moment_form,
+        "similar": similar_incidents(db, user, incident),
         "people_form": people_form,
     }

@@ -1,7 +1,9 @@
 """The vocabulary: every table, one module per aggregate."""
 
 from .action import Action, AuditEvent
+from .actions_extra import ReminderLog
 from .alerts import Alert, AlertIntegration
+from .search import SearchTerm
 from .enums import (
     MOMENTS,
     ActionPriority,
@@ -23,7 +25,8 @@ from .timeline import TimelineEvent, TimelineImport
 
 __all__ = [
     "FindingDismissal", "ParkingItem", "ReviewFeedback",
-    "Alert", "AlertIntegration",
+    "ReminderLog",
+    "Alert", "AlertIntegration", "SearchTerm",
     "MOMENTS", "Action", "ActionPriority", "ActionStatus", "ActionType", "AuditEvent",
     "ContributingFactor", "EventKind", "FactorCategory", "Incident", "IncidentStatus",
     "IncidentType", "LoginFailure", "Provenance", "Review", "ReviewRevision", "ReviewSection", "ReviewStatus",

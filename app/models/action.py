@@ -37,6 +37,8 @@ class Action(Base):
     status_reason: Mapped[str] = mapped_column(Text, default="")
     due_date: Mapped[date | None] = mapped_column()
     tracker_url: Mapped[str | None] = mapped_column(String(500))
+    # Normalised issue key (e.g. "github:o/r#12") that tracker webhooks match on.
+    tracker_key: Mapped[str | None] = mapped_column(String(200), index=True)
     completed_at: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.db import utcnow
 from app.models import EventKind, Incident, TimelineEvent, TimelineImport
+from app.search.tracking import mark_dirty
 
 from .importers import (
     ImportFormatError,
@@ -203,6 +204,7 @@ def run_import(db: Session, actor: Any, incident: Incident, source: Source,
             batch = []
     if batch:
         _insert(db, batch)
+    mark_dirty(db, incident.id)  # Core inserts bypass the ORM events search listens to
     summary = out[0]
     record.format = summary.format
     record.zone_assumed = summary.zone_assumed

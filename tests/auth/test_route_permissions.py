@@ -41,10 +41,18 @@ def world(db, make_user, make_incident):
     admin = make_user("admin")
     incident = make_incident(title="Secret key rotation", type="security", actor=member)
     event = add_event(db, member, incident, datetime(2025, 1, 1, tzinfo=UTC), "rotated")
+    # A review too, so the review routes are walked for real rather than answering 404.
+    from app.models import Review, ReviewSection
+
+    db.add(Review(incident_id=incident.id, template_key="quick",
+                  meeting_at=datetime(2025, 1, 3, 14, 0, tzinfo=UTC),
+                  template_snapshot={"key": "quick", "name": "Quick", "sections": [
+                      {"key": "summary", "title": "Summary", "holds": "text"}]},
+                  sections=[ReviewSection(key="summary", content="")]))
     db.commit()
     ids = {"incident_id": incident.id, "event_id": event.id, "user_id": admin.id,
            "service_id": 1, "review_id": 1, "action_id": 1, "token_id": 1, "filename": "x",
-           "key": "standard", "token": "no-such-upload", "import_id": 1, "alert_id": 1}
+           "key": "standard", "token": "no-such-upload", "import_id": 1, "alert_id": 1, "item_id": 1, "factor_id": 1}
     return {"member": member, "outsider": outsider, "admin": admin, "incident": incident,
             "ids": ids}
 

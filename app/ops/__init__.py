@@ -1,0 +1,1 @@
+"""Operations: consistent backups of the whole installation and their restore."""

@@ -1,0 +1,80 @@
+"""Search fixtures: a small world of incidents with reviews, factors, actions, timelines."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.models import (
+    Action,
+    ContributingFactor,
+    FactorCategory,
+    Review,
+    ReviewSection,
+    ReviewStatus,
+    Service,
+)
+from app.search.tracking import backend_of
+from app.timeline.service import add_event
+
+
+@pytest.fixture()
+def engine(db):
+    """The app's search backend (FTS5 on SQLite, PostgreSQL on PostgreSQL)."""
+    return backend_of(db)
+
+
+@pytest.fixture()
+def add_review(db):
+    """add_review(incident, published={key: text} or None, draft={key: text})."""
+
+    def add(incident, published=None, draft=None):
+        review = Review(incident_id=incident.id, template_key="standard",
+                        status=ReviewStatus.PUBLISHED if published else ReviewStatus.DRAFT)
+        db.add(review)
+        db.flush()
+        texts = dict(published or {})
+        texts.update(draft or {})
+        for pos, (key, content) in enumerate(texts.items()):
+            db.add(ReviewSection(review_id=review.id, key=key, position=pos, content=content))
+        if published:
+            review.published_snapshot = {"sections": [
+                {"key": k, "title": k.title(), "content": v} for k, v in published.items()]}
+            review.published_at = datetime(2025, 3, 9, tzinfo=UTC)
+        db.commit()
+        return review
+
+    return add
+
+
+@pytest.fixture()
+def world(db, make_incident, make_user, add_review):
+    """Four incidents; #4 is restricted and holds the unique word 'quetzalcoatl'."""
+    admin = make_user("admin")
+    member = make_user("viewer")
+    db.add_all([Service(name=n) for n in ("checkout", "search", "auth")])
+    db.commit()
+    a = make_incident(title="Database failover during checkout peak", severity=1,
+                      services=["checkout"], tags=["postgres"],
+                      summary="The primary database failed over; connection pool exhausted.",
+                      started_at=datetime(2024, 11, 2, 9, tzinfo=UTC))
+    b = make_incident(title="Slow search results", type="degradation", severity=3,
+                      services=["search"], summary="Latency rose after a reindex.",
+                      started_at=datetime(2025, 2, 1, 9, tzinfo=UTC))
+    c = make_incident(title="Login page errors", severity=2, services=["auth"],
+                      summary="Users could not log in.",
+                      started_at=datetime(2025, 5, 5, 9, tzinfo=UTC))
+    add_event(db, admin, c, datetime(2025, 5, 5, 9, 5, tzinfo=UTC),
+              "checked the database replica lag, looked fine")
+    secret = make_incident(title="Credential exposure", type="security", severity=1,
+                           services=["checkout"], members=[member],
+                           summary="A quetzalcoatl token was found in a public repository.",
+                           started_at=datetime(2025, 6, 1, 9, tzinfo=UTC))
+    db.add(ContributingFactor(incident_id=a.id, category=FactorCategory.DETECTION,
+                              description="No alert on replication lag"))
+    db.add(ContributingFactor(incident_id=secret.id, category=FactorCategory.PROCESS,
+                              description="quetzalcoatl rotation was manual"))
+    db.add(Action(incident_id=a.id, title="Add a pgbouncer saturation alert"))
+    db.commit()
+    add_review(a, published={"summary": "We learned how failover drains the pool."},
+               draft={"lessons": "Draft idea: the zeppelin runbook was out of date."})
+    return {"a": a, "b": b, "c": c, "secret": secret, "admin": admin, "member": member}
