@@ -37,6 +37,7 @@ def test_data() -> Path:
 import itertools  # noqa: E402
 import socket  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
 from sqlalchemy.orm import Session  # noqa: E402
@@ -72,9 +73,29 @@ def pg_server() -> Iterator[PostgresServer]:
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
     server = PostgresServer(bindir)
     server.start()
-    print(f"\n[debrief tests] PostgreSQL server started from {bindir.parent.name}")
+    _SERVICES["postgres"] = f"PostgreSQL {bindir.parent.name}"
     yield server
     server.stop()
+
+
+# What real services the session used, for the closing summary (CI proves the PG run happened).
+_SERVICES: dict[str, str] = {}
+_PASSED_ON: dict[str, int] = {"postgres": 0, "sqlite": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed:
+        for backend in _PASSED_ON:
+            if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid \
+                    or f"-{backend}-" in report.nodeid:
+                _PASSED_ON[backend] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    started = _SERVICES.get("postgres", "no PostgreSQL server started")
+    terminalreporter.write_line(
+        f"[debrief] {started}; tests passed on postgres: {_PASSED_ON['postgres']}, "
+        f"on sqlite: {_PASSED_ON['sqlite']}")
 
 
 _counter = itertools.count()

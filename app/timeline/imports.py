@@ -133,8 +133,9 @@ def _events(db: Session, incident: Incident, source: Source, fmt: str | None,
             summary.duplicates += 1
             continue
         seen.add(ev.source_id)
-        text = scrub(ev.text, emails=sel.scrub_emails, phones=sel.scrub_phones)
         original = scrub(ev.text_original, emails=sel.scrub_emails, phones=sel.scrub_phones)
+        text = original if ev.text == ev.text_original else scrub(
+            ev.text, emails=sel.scrub_emails, phones=sel.scrub_phones)
         raw, _raw_counts = scrub_value(ev.raw, emails=sel.scrub_emails,
                                        phones=sel.scrub_phones)
         summary.redacted.update(original.counts)
@@ -148,7 +149,9 @@ def _events(db: Session, incident: Incident, source: Source, fmt: str | None,
             "source_id": ev.source_id[:255], "event_type": ev.event_type[:40],
             "channel": ev.channel[:200] if ev.channel else None,
             "thread_ref": ev.thread_ref[:255] if ev.thread_ref else None,
-            "attachments": [{"name": a.name, "url": a.url, "mime": a.mime}
+            # Attachment links carry tokens too (Slack's ?t=xoxe-...): scrubbed like text.
+            "attachments": [{"name": a.name, "mime": a.mime,
+                             "url": a.url and scrub(a.url, emails=sel.scrub_emails).text}
                             for a in ev.attachments],
             "raw": raw, "starred": False, "hidden": False, "annotation": "",
         }

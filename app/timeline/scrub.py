@@ -134,11 +134,43 @@ def _phone_digits_ok(candidate: str) -> bool:
     return 8 <= digits <= 15 and "  " not in candidate
 
 
+# Every secret pattern above needs one of these literals (matched case-insensitively, so
+# this is a superset): one scan of a clean string replaces fourteen regexes. Most imported
+# strings (ids, timestamps, plain chat) have none; scrubbing was half of an import's time.
+_TRIGGERS = ("xox", "xapp", "://", "authorization", "bearer", "eyj", "ghp_", "gho_", "ghu_",
+             "ghs_", "ghr_", "github_pat_", "akia", "asia", "aws", "aiza", "k_live", "k_test",
+             "-----begin", "passw", "secret", "apikey", "api_key", "api-key", "access_token",
+             "refresh_token", "auth_token", "basic")
+# One case-sensitive scan of the lowered text: measured 8x faster than a (?i) alternation.
+_TRIGGER = re.compile("|".join(re.escape(t) for t in _TRIGGERS))
+
+
 def scrub(text: str, *, emails: bool = False, phones: bool = False) -> ScrubResult:
     """Redact secrets (and optionally e-mail addresses and phone numbers) from text."""
     counts: Counter[str] = Counter()
+    return ScrubResult(_scrub(text, counts, emails, phones), counts)
+
+
+def _scrub(text: str, counts: Counter[str], emails: bool, phones: bool) -> str:
+    """scrub() adding its counts to `counts`."""
     if not text:
-        return ScrubResult(text, counts)
+        return text
+    if _TRIGGER.search(text.lower()) is not None:
+        text = _scrub_secrets(text, counts)
+    if emails and "@" in text:
+        text = _EMAIL.sub(_replacer("email", counts), text)
+    if phones:
+        def phone(m: re.Match[str]) -> str:
+            if not _phone_digits_ok(m.group(0)):
+                return m.group(0)
+            counts["phone"] += 1
+            return _marker("phone")
+        text = _PHONE_INTL.sub(phone, text)
+        text = _PHONE_NANP.sub(_replacer("phone", counts), text)
+    return text
+
+
+def _scrub_secrets(text: str, counts: Counter[str]) -> str:
     text = _scrub_private_keys(text, counts)
     for kind, pattern in _SECRETS:
         text = pattern.sub(_replacer(kind, counts), text)
@@ -154,19 +186,7 @@ def scrub(text: str, *, emails: bool = False, phones: bool = False) -> ScrubResu
             return m.group(0)
         counts["basic_auth"] += 1
         return m.group(1) + _marker("basic_auth")
-    text = _BASIC.sub(basic, text)
-
-    if emails:
-        text = _EMAIL.sub(_replacer("email", counts), text)
-    if phones:
-        def phone(m: re.Match[str]) -> str:
-            if not _phone_digits_ok(m.group(0)):
-                return m.group(0)
-            counts["phone"] += 1
-            return _marker("phone")
-        text = _PHONE_INTL.sub(phone, text)
-        text = _PHONE_NANP.sub(_replacer("phone", counts), text)
-    return ScrubResult(text, counts)
+    return _BASIC.sub(basic, text)
 
 
 def scrub_value(obj: Any, *, emails: bool = False, phones: bool = False
@@ -180,9 +200,7 @@ def scrub_value(obj: Any, *, emails: bool = False, phones: bool = False
                     and _SECRET_KEYS.match(key):
                 counts["secret_field"] += 1
                 return _marker("secret_field")
-            result = scrub(value, emails=emails, phones=phones)
-            counts.update(result.counts)
-            return result.text
+            return _scrub(value, counts, emails, phones)
         if isinstance(value, dict):
             return {k: walk(v, k) for k, v in value.items()}
         if isinstance(value, list | tuple):

@@ -245,6 +245,16 @@ def test_facilitator_mode_feedback_and_invitation(client, db, started):
     assert "Let's move on" in page and "Parking lot" in page
     client.post(f"{url}/parking", data={"csrf_token": _token(client, url),
                                         "text": "Add a pool saturation alert"})
+    from app.models import Action, ParkingItem
+
+    item = db.scalar(select(ParkingItem).where(ParkingItem.review_id == review.id))
+    resp = client.post(f"{url}/parking/{item.id}/action",
+                       data={"csrf_token": _token(client, url)})
+    assert resp.status_code in (302, 303)
+    action = db.scalar(select(Action).where(Action.review_id == review.id))
+    assert action.title == "Add a pool saturation alert" and action.due_date is not None
+    db.refresh(item)
+    assert item.action_id == action.id
     client.post(f"{url}/notes", data={"csrf_token": _token(client, url), "version": "1",
                                       "content": "Room agreed the pool alert matters."})
     db.expire_all()
@@ -269,3 +279,29 @@ def test_lint_cli_json(app, tmp_path):
     text = f.read_text()
     assert all(text[d["start"]:d["end"]] == d["text"] for d in data)
     assert all(d["start"] < text.index(">") for d in data)  # the quoted chat is skipped
+
+
+@pytest.mark.parametrize("template", ["standard", "learning", "quick", "leadership", "near_miss"])
+def test_every_built_in_template_goes_from_start_to_published(
+        client, db, make_user, make_incident, login, template):
+    """The acceptance path, per template: start, write every required section, publish."""
+    facilitator = make_user("facilitator", display_name="Fay Facilitator")
+    inc = make_incident(title=f"{template} case", severity=3, summary="It broke.",
+                        users_affected=10)
+    login(facilitator)
+    start = f"/incidents/{inc.id}/review/start"
+    resp = client.post(start, data={"csrf_token": _token(client, start), "template": template,
+                                    "owner_id": facilitator.id})
+    assert resp.status_code == 302
+    review = db.scalar(select(Review).where(Review.incident_id == inc.id))
+    assert review.template_key == template
+    _fill_required(client, db, inc, review)
+    url = f"/incidents/{inc.id}/review"
+    assert "required sections are empty" not in client.get(f"{url}/publish").get_data(
+        as_text=True)
+    client.post(f"{url}/status", data={"csrf_token": _token(client, url), "to": "published"})
+    db.refresh(review)
+    assert review.status is ReviewStatus.PUBLISHED, template
+    assert [s["key"] for s in review.published_snapshot["sections"]] == [
+        s["key"] for s in review.template_snapshot["sections"]]
+    assert "published" in client.get(url).get_data(as_text=True).lower()
