@@ -63,10 +63,16 @@ def import_command(incident_id: int, path: str, fmt: str | None, tz: str | None,
             else ""}, "UTC")
         fmt_name, zone, sel = source_for(options)
         source = Source.from_path(path)
+
+        def progress(n: int) -> None:  # on stderr, so --json output stays clean
+            click.echo(f"  {n} events {'read' if dry_run else 'stored'} ...", err=True)
         if dry_run:
-            summary = imports.preview(db, incident, source, fmt_name, zone, sel)
+            summary = imports.preview(db, incident, source, fmt_name, zone, sel, progress)
         else:
-            summary = imports.run_import(db, None, incident, source, fmt_name, zone, sel)
+            summary = imports.run_import(db, None, incident, source, fmt_name, zone, sel,
+                                         progress=progress)
+            if summary.kept > imports.BATCH:
+                click.echo("  committing ...", err=True)
             db.commit()
     except (ImportFormatError, ImportRequestError) as exc:
         db.rollback()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import (
     Blueprint,
     abort,
@@ -20,7 +22,9 @@ from app.auth.decorators import editable_incident_or_404
 from app.db import session
 from app.models import TimelineImport
 
-from . import imports, uploads
+from app import jobs
+
+from . import background, imports, uploads
 from .import_options import ImportRequestError, form_defaults, parse_options, source_for
 from .importers import ImportFormatError, Source, all_importers
 
@@ -57,21 +61,44 @@ def upload(incident_id: int):
     return redirect(url, 303)
 
 
+def _large(path: Path) -> bool:
+    limit = current_app.config["DEBRIEF_IMPORT_BACKGROUND_MB"] * 1024 * 1024
+    return path.stat().st_size >= limit
+
+
 @bp.get("/incidents/<int:incident_id>/import/<token>")
 @login_required
 def preview(incident_id: int, token: str):
-    """What the import would do: counts, window, zone, skipped, redacted."""
+    """What the import would do: counts, window, zone, skipped, redacted.
+
+    A large file is read by a background job with a progress page, which comes back here
+    with ?job= to show the result.
+    """
     incident = editable_incident_or_404(incident_id)
     found = uploads.load(current_app.instance_path, token, incident.id, current_user.id)
     if found is None:
         abort(404)
     pending, path = found
-    try:
-        fmt, tz, sel = source_for(pending.options)
-        summary = imports.preview(session(), incident, _source(pending, path), fmt, tz, sel)
-    except ImportFormatError as exc:
-        return render_template("timeline/import_error.html", incident=incident,
-                               error=exc), 400
+    job_id = request.args.get("job")
+    if job_id:
+        job = jobs.load(current_app.instance_path, job_id, current_user.id)
+        result = (job or {}).get("result") or {}
+        if job is None or result.get("token") != token:
+            abort(404)
+        summary = imports.ImportSummary.from_job_dict(result["summary"])
+    elif _large(path):
+        url = url_for("imports.preview", incident_id=incident.id, token=token)
+        job_id = background.start_preview(current_app._get_current_object(), current_user.id,
+                                          incident.id, pending, path, url)
+        return redirect(url_for("jobs.show", job_id=job_id), 303)
+    else:
+        try:
+            fmt, tz, sel = source_for(pending.options)
+            summary = imports.preview(session(), incident, _source(pending, path), fmt, tz,
+                                      sel)
+        except ImportFormatError as exc:
+            return render_template("timeline/import_error.html", incident=incident,
+                                   error=exc), 400
     return render_template("timeline/preview.html", incident=incident, summary=summary,
                            token=token, options=pending.options)
 
@@ -85,6 +112,12 @@ def confirm(incident_id: int, token: str):
     if found is None:
         abort(404)
     pending, path = found
+    if _large(path):
+        expected = request.form.get("expected", type=int)
+        job_id = background.start_import(current_app._get_current_object(), current_user.id,
+                                         incident.id, pending, path, expected,
+                                         request.script_root)
+        return redirect(url_for("jobs.show", job_id=job_id), 303)
     db = session()
     try:
         fmt, tz, sel = source_for(pending.options)
@@ -113,5 +146,5 @@ def result(incident_id: int, import_id: int):
     return render_template("timeline/result.html", incident=incident, record=record)
 
 
-def _source(pending: uploads.PendingUpload, path) -> Source:
+def _source(pending: uploads.PendingUpload, path: Path) -> Source:
     return Source(pending.filename, path=path)

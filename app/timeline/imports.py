@@ -8,7 +8,7 @@ commits, and an error anywhere leaves the database untouched.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -68,6 +68,24 @@ class ImportSummary:
     first: datetime | None = None
     last: datetime | None = None
     sample: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_job_dict(self) -> dict[str, Any]:
+        """to_dict() plus the sample events, for a preview computed in a background job."""
+        return {**self.to_dict(), "sample": [
+            {**e, "at": e["at"].isoformat()} for e in self.sample]}
+
+    @classmethod
+    def from_job_dict(cls, d: dict[str, Any]) -> ImportSummary:
+        """The summary back from to_job_dict()."""
+        def when(v: str | None) -> datetime | None:
+            return datetime.fromisoformat(v) if v else None
+        return cls(format=d["format"], filename=d["filename"], zone_assumed=d["zone_assumed"],
+                   parsed=d["parsed"], kept=d["kept"], duplicates=d["duplicates"],
+                   by_channel=Counter(d["by_channel"]), by_author=Counter(d["by_author"]),
+                   by_kind=Counter(d["by_kind"]), skipped=Counter(d["skipped"]),
+                   redacted=Counter(d["redacted"]), warnings=list(d["warnings"]),
+                   first=when(d["first"]), last=when(d["last"]),
+                   sample=[{**e, "at": when(e["at"])} for e in d.get("sample", [])])
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form (stored on the import row, printed by the CLI)."""
@@ -180,20 +198,27 @@ def _insert(db: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def preview(db: Session, incident: Incident, source: Source, fmt: str | None = None,
-            tz: tzinfo | None = None, sel: Selection | None = None) -> ImportSummary:
-    """Parse and count without writing anything."""
+            tz: tzinfo | None = None, sel: Selection | None = None,
+            progress: Callable[[int], None] | None = None) -> ImportSummary:
+    """Parse and count without writing anything (progress(n) every BATCH events)."""
     out: list[ImportSummary] = []
-    for _ in _events(db, incident, source, fmt, tz, sel or Selection(), out):
-        pass
+    for n, _ in enumerate(_events(db, incident, source, fmt, tz, sel or Selection(), out), 1):
+        if progress and n % BATCH == 0:
+            progress(n)
     return out[0]
 
 
 def run_import(db: Session, actor: Any, incident: Incident, source: Source,
                fmt: str | None = None, tz: tzinfo | None = None,
-               sel: Selection | None = None) -> ImportSummary:
-    """Store the selected, scrubbed, de-duplicated events (flushes; the caller commits)."""
+               sel: Selection | None = None,
+               progress: Callable[[int], None] | None = None) -> ImportSummary:
+    """Store the selected, scrubbed, de-duplicated events (flushes; the caller commits).
+
+    progress(n), when given, is called after each batch with the events stored so far.
+    """
     out: list[ImportSummary] = []
     batch: list[dict[str, Any]] = []
+    stored = 0
     record = TimelineImport(incident_id=incident.id, format=fmt or "auto",
                             filename=source.name[:255], created_by_id=getattr(actor, "id", None),
                             created_at=utcnow())
@@ -204,7 +229,10 @@ def run_import(db: Session, actor: Any, incident: Incident, source: Source,
         batch.append(row)
         if len(batch) >= BATCH:
             _insert(db, batch)
+            stored += len(batch)
             batch = []
+            if progress:
+                progress(stored)
     if batch:
         _insert(db, batch)
     mark_dirty(db, incident.id)  # Core inserts bypass the ORM events search listens to
@@ -217,3 +245,9 @@ def run_import(db: Session, actor: Any, incident: Incident, source: Source,
                   "duplicates": summary.duplicates}, incident.id)
     db.flush()
     return summary
+
+
+def last_import_id(db: Session, incident_id: int) -> int | None:
+    """The id of the incident's newest import record."""
+    return db.scalar(select(TimelineImport.id).where(TimelineImport.incident_id == incident_id)
+                     .order_by(TimelineImport.id.desc()).limit(1))
