@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .timeline.moment_views import bp as moments_bp
     from .timeline.views import bp as timeline_bp
     from .health import bp as health_bp
+    from .job_views import bp as jobs_bp
     from .reviews.meeting_views import bp as review_meeting_bp
     from .reviews.template_views import bp as review_templates_bp
     from .reviews.views import bp as reviews_bp
@@ -56,13 +57,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for bp in (auth_bp, incidents_bp, admin_bp, timeline_bp, imports_bp, alerts_bp, moments_bp,
                health_bp, search_bp, actions_bp, action_hooks_bp, reviews_bp,
-               review_meeting_bp, review_templates_bp):
+               review_meeting_bp, review_templates_bp, jobs_bp):
         app.register_blueprint(bp)
     from .export.report_views import bp as reports_bp
     from .export.views import bp as export_bp
 
     app.register_blueprint(export_bp)
     app.register_blueprint(reports_bp)
+    from .api import init_app as init_api
+    from .auth.token_views import bp as tokens_bp
+
+    app.register_blueprint(tokens_bp)
+    init_api(app)
+    from .chatops import init_app as init_chatops
+    from .chatops.views import bp as chatops_bp
+    from .chatops.webhook_views import bp as webhooks_bp
+
+    app.register_blueprint(chatops_bp)
+    app.register_blueprint(webhooks_bp)
+    init_chatops(app)
 
     from .cli import init_app as init_cli
 

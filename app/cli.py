@@ -9,6 +9,8 @@ from flask.cli import AppGroup, with_appcontext
 from . import migrate
 from .actions.cli import actions_cli
 from .auth.cli import users_cli
+from .auth.token_cli import tokens_cli
+from .chatops.cli import webhooks_cli
 from .db import session
 from .export.cli import export_cli, import_cli
 from .incidents.cli import incidents_cli
@@ -57,6 +59,8 @@ def init_app(app: Flask) -> None:
                   backup_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(webhooks_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(reviews_cli)

@@ -19,6 +19,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SEVERITY_LABELS": ("SEV1,SEV2,SEV3,SEV4", "labels of the four ordered severity levels"),
     "DEFAULT_TIMEZONE": ("UTC", "zone for new users and for anonymous pages"),
     "MAX_UPLOAD_MB": (50, "largest accepted upload, in MiB"),
+    "IMPORT_BACKGROUND_MB": (4, "imports of files this large (MiB) or larger run as a "
+                                "background job with a progress page"),
     "ZIP_MAX_UNCOMPRESSED_MB": (1024, "largest total uncompressed size of an uploaded ZIP"),
     "ZIP_MAX_RATIO": (200, "largest compression ratio of a ZIP entry (zip-bomb guard)"),
     "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set in production)"),
@@ -40,6 +42,17 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                                    '"in_progress", "new": "open"})'),
     "PDF_PAGE_SIZE": ("A4", "paper size of PDF exports: A4 or Letter"),
     "PDF_DATA_URI_MAX_KB": (512, "largest data: URI a PDF export may embed, in KiB"),
+    "API_RATE_LIMIT": ("600 per minute", "requests each API token may make (Flask-Limiter "
+                                         "notation, e.g. 100/minute;5000/hour)"),
+    "API_RATE_LIMIT_STORAGE_URI": ("memory://", "where API rate-limit counters live; "
+                                                "memory:// is per process, give "
+                                                "redis://host:6379 to share between servers"),
+    "SLACK_SIGNING_SECRET": ("", "Slack app signing secret for /hooks/slack (empty: refused; "
+                                 "never printed or logged)"),
+    "WEBHOOKS_ALLOW_PRIVATE": (False, "let outgoing webhooks reach private and loopback "
+                                      "addresses (link-local/metadata stay refused)"),
+    "WEBHOOK_TIMEOUT_SECONDS": (10, "time limit of one outgoing webhook delivery attempt"),
+    "WEBHOOK_MAX_ATTEMPTS": (8, "delivery attempts before an outgoing webhook is marked failed"),
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -68,7 +71,7 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy say BEGIN.
-            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            event.listen(self.engine, "begin", _sqlite_begin)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property
@@ -84,6 +87,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A request that may write takes the write lock up front. A deferred transaction that
+    # read first and writes after another worker committed fails at once with "database
+    # is locked" (its snapshot is stale; the busy timeout cannot help): the load benchmark
+    # saw concurrent timeline appends answer 500. Reads stay deferred, so they never wait.
+    writing = _WRITER.get() or (
+        has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"))
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+# Work outside a request that will write (a background import) says so, for the same reason.
+_WRITER: contextvars.ContextVar[bool] = contextvars.ContextVar("debrief_writer", default=False)
+
+
+@contextmanager
+def writer() -> Iterator[None]:
+    """Transactions begun inside this block take SQLite's write lock up front."""
+    token = _WRITER.set(True)
+    try:
+        yield
+    finally:
+        _WRITER.reset(token)
 
 
 def init_app(app: Flask) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 
 def _wants_json() -> bool:
@@ -25,9 +25,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         code = exc.code or 500
+        description = exc.description
+        if code == 413 and description == RequestEntityTooLarge.description:
+            # Werkzeug's text does not say what the limit is, which is what people need.
+            limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+            description = (f"The upload is too large: the limit is {limit:g} MiB per request "
+                           "(setting DEBRIEF_MAX_UPLOAD_MB). Split the file or ask an admin.")
         if _wants_json():
             body = {"type": "about:blank", "title": exc.name, "status": code,
-                    "detail": exc.description}
-            return jsonify(body), code, {"Content-Type": "application/problem+json"}
+                    "detail": description, "instance": request.path}
+            # Keep the protocol headers the error carries (Allow on 405, Retry-After on 429).
+            headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+            headers["Content-Type"] = "application/problem+json"
+            return jsonify(body), code, headers
         return render_template("error.html", code=code, title=exc.name,
-                               message=exc.description), code
+                               message=description), code

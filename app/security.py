@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
@@ -14,9 +17,33 @@ CSP = (
 )
 
 
+# Hook senders that cannot set headers pass their secret as ?token= (Alertmanager, Jira):
+# request lines in access logs must not carry it.
+_QUERY_SECRET = re.compile(r"(?i)([?&](?:token|secret|api_key|key|sig|signature)=)[^&\s\"']+")
+
+
+class RedactQuerySecrets(logging.Filter):
+    """Replace secret query values in log lines (werkzeug's and gunicorn's access logs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _QUERY_SECRET.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def _install_log_filter() -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactQuerySecrets) for f in logger.filters):
+            logger.addFilter(RedactQuerySecrets())
+
+
 def init_app(app: Flask) -> None:
-    """Enable CSRF protection and add security headers."""
+    """Enable CSRF protection, add security headers, keep secrets out of access logs."""
     csrf.init_app(app)
+    _install_log_filter()
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -37,8 +37,9 @@ def parse_local(value: str | None, zone_name: str | None) -> datetime | None:
     return dt.astimezone(UTC)
 
 
-def input_value(dt: datetime | None, zone_name: str | None) -> str:
-    """A value for ``<input type=datetime-local>`` in the viewer's zone."""
+def input_value(dt: datetime | None, zone_name: str | None, *, seconds: bool = False) -> str:
+    """A value for ``<input type=datetime-local>`` in the viewer's zone (``step=1``: seconds)."""
     if dt is None:
         return ""
-    return dt.astimezone(zone(zone_name)).strftime("%Y-%m-%dT%H:%M")
+    return dt.astimezone(zone(zone_name)).strftime(
+        "%Y-%m-%dT%H:%M:%S" if seconds else "%Y-%m-%dT%H:%M")

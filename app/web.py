@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 
 from .rendering import render_markdown
@@ -14,9 +14,14 @@ from .timefmt import input_value, show
 
 
 def _viewer_zone() -> str:
-    if getattr(current_user, "is_authenticated", False):
-        return current_user.timezone
-    return current_app.config["DEBRIEF_DEFAULT_TIMEZONE"]
+    # Looked up once per request: a 500-event page asks three times per event, and each
+    # current_user lookup goes through Flask-Login's proxy.
+    if "viewer_zone" not in g:
+        if getattr(current_user, "is_authenticated", False):
+            g.viewer_zone = current_user.timezone
+        else:
+            return current_app.config["DEBRIEF_DEFAULT_TIMEZONE"]
+    return g.viewer_zone
 
 
 def localtime(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -48,7 +53,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["severity"] = severity_label
-    app.jinja_env.filters["input_time"] = lambda dt: input_value(dt, _viewer_zone())
+    app.jinja_env.filters["input_time"] = lambda dt, seconds=False: input_value(
+        dt, _viewer_zone(), seconds=seconds)
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["viewer_zone"] = _viewer_zone
     app.jinja_env.trim_blocks = True

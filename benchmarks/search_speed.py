@@ -1,4 +1,4 @@
-"""Search speed: Debrief's FTS5 and PostgreSQL backends against tantivy-py as the yardstick.
+"""Search speed: Debrief's backends (FTS5, PostgreSQL, Whoosh) against tantivy-py as yardstick.
 
 Generates incidents of ~7 KB (title, summary, impact, 50-event timeline, factors, actions),
 rebuilds each index, then times 200 mixed queries (1-3 words, phrases, OR, NOT, filters;
@@ -6,6 +6,7 @@ top 10 with highlighted snippets) through Debrief's own search service, as a vie
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python benchmarks/search_speed.py --sizes 1000,10000 [--facets] [--sizes 50000]
+        [--backends sqlite-fts5,postgres,whoosh]
 """
 
 from __future__ import annotations
@@ -172,7 +173,8 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return q[49] * 1000, q[94] * 1000
 
 
-def bench_debrief(url: str, corpus: list[dict], queries: list[str], facets: bool) -> dict:
+def bench_debrief(url: str, corpus: list[dict], queries: list[str], facets: bool,
+                  backend: str | None = None) -> dict:
     """Load, rebuild and query one database through Debrief's search service."""
     from app import create_app, migrate
     from app.db import database, session
@@ -181,8 +183,10 @@ def bench_debrief(url: str, corpus: list[dict], queries: list[str], facets: bool
 
     migrate.upgrade(url)
     with tempfile.TemporaryDirectory() as inst:
-        app = create_app({"DEBRIEF_DATABASE_URL": url, "INSTANCE_PATH": inst,
-                          "SECRET_KEY": "bench"})
+        config = {"DEBRIEF_DATABASE_URL": url, "INSTANCE_PATH": inst, "SECRET_KEY": "bench"}
+        if backend:
+            config["DEBRIEF_SEARCH_BACKEND"] = backend
+        app = create_app(config)
         with app.app_context():
             db = session()
             viewer_id = load(db, corpus)
@@ -268,17 +272,35 @@ def bench_tantivy(corpus: list[dict], queries: list[str]) -> dict:
     return {"build": build, "p50": p50, "p95": p95, "empty": 0}
 
 
+def file_backends() -> list[str]:
+    """Registered backends that do not live in the database (whoosh, once registered)."""
+    import importlib
+
+    from app.search import registry
+
+    for module in ("app.search.fts5", "app.search.postgres", "app.search.whoosh_backend"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass  # a backend not built (or not installed) here is simply not measured
+    return sorted(set(registry.BACKENDS) - {"sqlite-fts5", "postgres"})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
     ap.add_argument("--facets", action="store_true", help="also count facets per query")
     ap.add_argument("--skip-postgres", action="store_true")
+    ap.add_argument("--backends", default="",
+                    help="comma-separated subset of sqlite-fts5,postgres,whoosh (default: all)")
     args = ap.parse_args()
+    wanted = set(filter(None, args.backends.split(","))) or {
+        "sqlite-fts5", "postgres", *file_backends()}
     from tests.pg import PostgresServer, find_bindir
 
     queries = make_queries()
     server = None
-    bindir = None if args.skip_postgres else find_bindir()
+    bindir = None if args.skip_postgres or "postgres" not in wanted else find_bindir()
     if bindir:
         server = PostgresServer(bindir)
         server.start()
@@ -289,20 +311,25 @@ def main() -> None:
                      + sum(len(t) for _, t in d["factors"]) + sum(map(len, d["actions"]))
                      for d in corpus) / n / 1024
             print(f"\n== {n} incidents, {kb:.1f} KB of text each, {len(queries)} queries, "
-                  f"top 10 with snippets{', facets' if args.facets else ''} ==")
+                  f"top 10 with snippets{', facets' if args.facets else ''} ==", flush=True)
             rows = {"tantivy": bench_tantivy(corpus, queries)}
-            with tempfile.TemporaryDirectory() as tmp:
-                rows["sqlite-fts5"] = bench_debrief(f"sqlite:///{tmp}/bench.sqlite3", corpus,
-                                                    queries, args.facets)
+            if "sqlite-fts5" in wanted:
+                with tempfile.TemporaryDirectory() as tmp:
+                    rows["sqlite-fts5"] = bench_debrief(f"sqlite:///{tmp}/bench.sqlite3",
+                                                        corpus, queries, args.facets)
             if server:
                 rows["postgres"] = bench_debrief(server.create_database(f"bench_{n}"), corpus,
                                                  queries, args.facets)
+            for name in sorted(wanted & set(file_backends())):  # whoosh: files beside SQLite
+                with tempfile.TemporaryDirectory() as tmp:
+                    rows[name] = bench_debrief(f"sqlite:///{tmp}/bench.sqlite3", corpus,
+                                               queries, args.facets, backend=name)
             base = rows["tantivy"]
             print(f"{'engine':<12} {'p50 ms':>8} {'p95 ms':>8} {'build s':>8} "
                   f"{'p95 / tantivy':>14}")
             for name, r in rows.items():
                 print(f"{name:<12} {r['p50']:8.1f} {r['p95']:8.1f} {r['build']:8.1f} "
-                      f"{r['p95'] / base['p95']:14.1f}x")
+                      f"{r['p95'] / base['p95']:14.1f}x", flush=True)
     finally:
         if server:
             server.stop()

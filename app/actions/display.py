@@ -50,6 +50,7 @@ def action_page(db: Session, user: Any, action: Action, today: date) -> dict[str
         "people": {u.id: u for u in db.scalars(select(User).where(User.id.in_(actors)))},
         "recurrences": effectiveness.recurrences(db, user, action),
         "can_edit": service.can_edit_action(db, user, action),
+        "can_set_status": service.can_set_status(db, user, action),
         "status_form": form,
     }
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.auth.permissions import can_view_incident
+from app.chatops import outbox as webhook_outbox
 from app.db import utcnow
 from app.incidents.service import set_moment
 from app.models import (
@@ -90,6 +91,12 @@ def can_view_action(db: Session, user: Any, action: Action) -> bool:
 def can_edit_action(db: Session, user: Any, action: Action) -> bool:
     """Editors and above who can see the action may change it."""
     return can_view_action(db, user, action) and user.can(Role.EDITOR)
+
+
+def can_set_status(db: Session, user: Any, action: Action) -> bool:
+    """Editors, and the action's owner whatever their role, may move its status."""
+    return can_view_action(db, user, action) and (
+        user.can(Role.EDITOR) or action.owner_id == getattr(user, "id", None))
 
 
 def _enum(cls: Any, value: str, field: str) -> Any:
@@ -201,7 +208,7 @@ def update_action(db: Session, actor: Any, action: Action, data: ActionData, *,
 def set_status(db: Session, actor: Any, action: Action, status: str, reason: str = "", *,
                source: str | None = None, now: datetime | None = None) -> bool:
     """Move an action to `status` (wont_do needs a reason); False when nothing changed."""
-    if actor is not None and not can_edit_action(db, actor, action):
+    if actor is not None and not can_set_status(db, actor, action):
         raise PermissionDenied()
     new = _enum(ActionStatus, status, "status")
     reason = (reason or "").strip()
@@ -222,6 +229,8 @@ def set_status(db: Session, actor: Any, action: Action, status: str, reason: str
     if source:
         changes["source"] = source
     audit.record(db, actor, "action", action.id, "status", changes, action.incident_id)
+    if new is not old:
+        webhook_outbox.action_status_changed(db, action, old, new)  # sent after the commit
     db.flush()
     sync_resolution(db, actor, action.incident_id)
     return True

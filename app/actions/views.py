@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.decorators import editable_incident_or_404, role_required
+from app.auth.views import safe_next
 from app.db import session, utcnow
 from app.models import Action, Incident, Role
 
@@ -200,8 +201,11 @@ def _int(value: str | None) -> int:
 @bp.post("/actions/<int:action_id>/status")
 @login_required
 def set_status(action_id: int):
-    """Change one action's status (won't do needs a reason)."""
-    action = _editable_or_404(action_id)
+    """Change one action's status (won't do needs a reason); owners may, whatever their role."""
+    action = _visible_or_404(action_id)
+    # The person chasing an action must be able to close it, even with a read-only role.
+    if not service.can_set_status(session(), current_user, action):
+        abort(403, "Only editors and the action's owner can change its status.")
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400, "status: choose open, in progress, done or won't do")
@@ -235,6 +239,6 @@ def bulk():
 
 
 def _local(target: str | None) -> bool:
-    # Only same-site paths: a crafted form must not bounce people to another site.
-    return bool(target) and target.startswith("/") and not target.startswith("//") \
-        and "\\" not in target
+    # Only same-site paths: a crafted form must not bounce people to another site (the
+    # login's check also refuses control characters, which browsers drop: "/\t/evil").
+    return safe_next(target) is not None

@@ -102,6 +102,15 @@ def set_password(user: User, password: str) -> None:
     user.session_token = secrets.token_hex(8)
 
 
+def end_sessions(user: User) -> None:
+    """Invalidate every session and remember-me cookie of the user (on logout).
+
+    Sessions live in signed cookies, so forgetting one in the browser is not enough: a copy
+    taken before the logout would stay valid until the token it names changes.
+    """
+    user.session_token = secrets.token_hex(8)
+
+
 def update_user(user: User, *, role: str | None = None, active: bool | None = None,
                 display_name: str | None = None, timezone: str | None = None) -> None:
     """Change a user's role, active flag, name or zone."""

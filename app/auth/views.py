@@ -58,7 +58,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and forget the session."""
+    """Log out, forget the session and make copies of its cookie worthless."""
+    service.end_sessions(current_user)
+    db_session().commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

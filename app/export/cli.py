@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from flask import current_app
@@ -29,12 +29,17 @@ def _incident(incident_id: int) -> Incident:
 
 
 def _zone(zone: str | None) -> str:
-    return zone or current_app.config["DEBRIEF_DEFAULT_TIMEZONE"]
+    name = zone or current_app.config["DEBRIEF_DEFAULT_TIMEZONE"]
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {name!r}", param_hint="'--zone'") from None
+    return name
 
 
 @export_cli.command("pdf")
 @click.argument("incident_id", type=int)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
               help="PDF file to write.")
 @click.option("--one-pager", is_flag=True, help="The leadership one-pager instead.")
 @click.option("--timeline-all", is_flag=True, help="Every visible event, not only starred.")
@@ -44,20 +49,29 @@ def export_pdf(incident_id: int, output: str, one_pager: bool, timeline_all: boo
                zone: str | None) -> None:
     """Write INCIDENT_ID's review as PDF (the operator sees restricted incidents too)."""
     db = session()
-    html = render.review_html(db, report.OPERATOR, _incident(incident_id), _zone(zone),
-                              timeline="all" if timeline_all else "starred",
-                              one_pager=one_pager)
-    Path(output).write_bytes(render.to_pdf(html))
+    incident, shown_in = _incident(incident_id), _zone(zone)
+    if one_pager:
+        body = render.one_pager_pdf(db, report.OPERATOR, incident, shown_in)
+    else:
+        body = render.to_pdf(render.review_html(
+            db, report.OPERATOR, incident, shown_in,
+            timeline="all" if timeline_all else "starred"))
+    Path(output).write_bytes(body)
     click.echo(f"wrote {output}")
+
+
+# CLI names of the report's arguments, so an error names the option the user typed.
+_OPTION = {"from": "--from", "to": "--to", "severity": "--severity"}
 
 
 @export_cli.command("report")
 @click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD (included).")
-@click.option("--team", default=None)
-@click.option("--service", default=None)
+@click.option("--team", default=None, help="Only incidents on this team's services.")
+@click.option("--service", default=None, help="Only incidents on this service.")
 @click.option("--severity", default=None, help="1 to 4.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="PDF file to write.")
 @click.option("--zone", default=None, help="Zone of the day boundaries and times shown.")
 def export_report(start: str, end: str, team: str | None, service: str | None,
                   severity: str | None, output: str, zone: str | None) -> None:
@@ -67,7 +81,8 @@ def export_report(start: str, end: str, team: str | None, service: str | None,
                                 "service": service or "", "severity": severity or ""},
                                date.today())
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        name, _, why = str(exc).partition(": ")
+        raise click.BadParameter(why, param_hint=f"'{_OPTION.get(name, name)}'") from None
     html = render.report_html(session(), report.OPERATOR, q, _zone(zone))
     Path(output).write_bytes(render.to_pdf(html))
     click.echo(f"wrote {output}")
@@ -85,7 +100,7 @@ def export_json(incident_id: int, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}")
     else:
-        sys.stdout.write(text)
+        click.echo(text, nl=False)
 
 
 @import_cli.command("json")

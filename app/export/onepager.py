@@ -14,7 +14,6 @@ from app.models import Action, ActionStatus, Incident, incident_service
 from .report import visible_clause
 
 _ACTIVE = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
-_MAX_ROWS = 6  # keeps the page to one sheet; the rest is counted, not dropped silently
 
 
 def _verdict(actual: timedelta | None, objective_min: int | None, missing: str) -> dict[str, Any]:
@@ -41,8 +40,10 @@ def objectives(incident: Incident, recover: timedelta | None) -> list[dict[str, 
     return rows
 
 
-def earlier_actions(db: Session, user: Any, incident: Incident, today: date) -> dict[str, Any]:
-    """Actions from earlier incidents on the same services that `user` may see, by status."""
+def earlier_actions(db: Session, user: Any, incident: Incident, today: date,
+                    max_rows: int = 6) -> dict[str, Any]:
+    """Actions from earlier incidents on the same services that `user` may see, by status;
+    at most `max_rows` of the still-open ones listed, the rest counted."""
     service_ids = [s.id for s in incident.services]
     if not service_ids or incident.started_at is None:
         return {"counts": {}, "overdue": 0, "rows": [], "more": 0, "total": 0}
@@ -60,9 +61,9 @@ def earlier_actions(db: Session, user: Any, incident: Incident, today: date) -> 
               "due": a.due_date.isoformat() if a.due_date else None,
               "status": a.status.value.replace("_", " "),
               "overdue": bool(a.due_date and a.due_date < today)}
-             for a, i in still_open[:_MAX_ROWS]]
+             for a, i in still_open[:max_rows]]
     return {"counts": dict(counts), "overdue": overdue, "rows": shown,
-            "more": max(0, len(still_open) - _MAX_ROWS), "total": len(rows)}
+            "more": max(0, len(still_open) - max_rows), "total": len(rows)}
 
 
 def trim(text: str, limit: int = 700) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 # A reserved name (RFC 2606): relative URLs resolve here and nowhere real.
@@ -20,6 +21,15 @@ log = logging.getLogger(__name__)
 
 class RefusedURL(ValueError):
     """A URL the PDF may not load (WeasyPrint logs it and leaves the image out)."""
+
+
+def _loggable(url: str) -> str:
+    """Scheme, host and path only: a query or data: payload may carry a token or content."""
+    if url[:5].lower() == "data:":
+        return url[:40] + "…"
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{parts.path}"[:200]
 
 
 class SafeFetcher(URLFetcher):
@@ -38,8 +48,9 @@ class SafeFetcher(URLFetcher):
                 return self._data(url)
             return self._static(url)
         except RefusedURL as exc:
-            self.refused.append(url[:200])
-            log.info("PDF export refused %s: %s", url[:200], exc)
+            shown = _loggable(url)
+            self.refused.append(shown)
+            log.info("PDF export refused %s: %s", shown, exc)
             raise
 
     def _data(self, url: str) -> URLFetcherResponse:
@@ -72,10 +83,15 @@ class SafeFetcher(URLFetcher):
         return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": kind})
 
 
+def render_document(html: str, static_folder: str | Path, data_uri_max_bytes: int) -> Document:
+    """The laid-out pages of `html` (count them, then write_pdf()); fetches via SafeFetcher."""
+    fetcher = SafeFetcher(static_folder, data_uri_max_bytes)
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+
+
 def render_pdf(html: str, static_folder: str | Path, data_uri_max_bytes: int) -> bytes:
     """The PDF of `html`; resources come only through SafeFetcher."""
-    fetcher = SafeFetcher(static_folder, data_uri_max_bytes)
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
+    return render_document(html, static_folder, data_uri_max_bytes).write_pdf()
 
 
 def page_size_css(name: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,12 +27,8 @@ from app.models import (
 from app.timefmt import zone as tz
 
 OPERATOR = object()  # the command line's viewer: sees every incident, restricted ones marked
-SMALL_N = 10
-# Bucket edges line up with DORA's bands (1 h, 1 day, 1 week) so the two views agree.
-BUCKETS = ((5 * 60, "< 5 min"), (15 * 60, "5–15 min"), (30 * 60, "15–30 min"),
-           (3600, "30–60 min"), (4 * 3600, "1–4 h"), (86400, "4–24 h"),
-           (7 * 86400, "1–7 d"), (math.inf, "≥ 7 d"))
-BANDS = ("elite", "high", "medium", "low")
+SMALL_N = metrics.SMALL_N
+BANDS = metrics.DORA_BANDS
 _ACTIVE = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
 
@@ -88,17 +83,11 @@ def parse_query(args: Mapping[str, str], today: date) -> ReportQuery:
                        int(severity) if severity else None)
 
 
-def percentile(values: list[float], p: float) -> float:
-    """The p-quantile (0..1) of sorted `values`, linear between ranks (numpy's default)."""
-    k = (len(values) - 1) * p
-    lo = math.floor(k)
-    hi = min(lo + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
-
-
 def bucket_of(seconds: float) -> int:
-    """The histogram bucket index of a duration."""
-    return next(i for i, (edge, _) in enumerate(BUCKETS) if seconds < edge)
+    """The histogram bucket index (of ``metrics.BUCKET_EDGES``) of a duration."""
+    td = timedelta(seconds=seconds)
+    return next(i for i, (_, lower, upper) in enumerate(metrics.BUCKET_EDGES)
+                if lower <= td and (upper is None or td < upper))
 
 
 def visible_clause(viewer: Any) -> ColumnElement[bool]:
@@ -125,36 +114,35 @@ def _incidents(db: Session, viewer: Any, q: ReportQuery, zone: str) -> list[Inci
     return list(db.scalars(stmt.order_by(Incident.started_at, Incident.id)))
 
 
+def _td_text(td: timedelta | None) -> str | None:
+    return metrics.format_duration(td) if td is not None else None
+
+
 def _metric_summary(incidents: list[Incident], sets: dict[str, list[int]]
                     ) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
     per_incident = {i.id: metrics.durations(i) for i in incidents}
     out = []
     for m in metrics.METRICS:
-        have = [(i, per_incident[i.id][m.key].value) for i in incidents
-                if per_incident[i.id][m.key].value is not None]
-        missing = [{"id": i.id, "ref": i.ref, "title": i.title,
-                    "reason": per_incident[i.id][m.key].reason} for i in incidents
-                   if per_incident[i.id][m.key].value is None]
-        values = sorted(td.total_seconds() for _, td in have)
-        hist = [0] * len(BUCKETS)
-        for i, td in have:
-            b = bucket_of(td.total_seconds())
-            hist[b] += 1
+        ms = metrics.summarize_metric(incidents, m.key)
+        left_out = {x.incident.id for x in ms.left_out}
+        have = [i for i in incidents if i.id not in left_out]
+        for i in have:
+            b = bucket_of(per_incident[i.id][m.key].value.total_seconds())
             sets.setdefault(f"hist:{m.key}:{b}", []).append(i.id)
-        sets[f"metric:{m.key}"] = [i.id for i, _ in have]
-        sets[f"missing:{m.key}"] = [x["id"] for x in missing]
-        med = percentile(values, 0.5) if values else None
-        p90 = percentile(values, 0.9) if values else None
+        sets[f"metric:{m.key}"] = [i.id for i in have]
+        sets[f"missing:{m.key}"] = [x.incident.id for x in ms.left_out]
         out.append({
-            "key": m.key, "label": m.label, "definition": m.definition, "n": len(values),
-            "median": med, "p90": p90, "small_n": len(values) < SMALL_N,
-            "median_text": metrics.format_duration(timedelta(seconds=med)) if med is not None
-            else None,
-            "p90_text": metrics.format_duration(timedelta(seconds=p90)) if p90 is not None
-            else None,
-            "histogram": [{"label": label, "count": hist[b], "key": f"hist:{m.key}:{b}"}
-                          for b, (_, label) in enumerate(BUCKETS)],
-            "missing": missing,
+            "key": m.key, "label": m.label, "definition": m.definition, "n": ms.n,
+            "median": ms.median.total_seconds() if ms.median is not None else None,
+            "p90": ms.p90.total_seconds() if ms.p90 is not None else None,
+            "small_n": ms.small_n, "warning": ms.warning,
+            "median_text": _td_text(ms.median), "p90_text": _td_text(ms.p90),
+            "min_text": _td_text(ms.summary.min), "max_text": _td_text(ms.summary.max),
+            "histogram": [{"label": b.label, "count": b.count, "key": f"hist:{m.key}:{n}"}
+                          for n, b in enumerate(ms.histogram)],
+            "missing": [{"id": x.incident.id, "ref": x.incident.ref, "title": x.incident.title,
+                         "restricted": x.incident.restricted, "reason": x.reason}
+                        for x in ms.left_out],
         })
     return out, per_incident
 
@@ -177,7 +165,9 @@ def _actions(db: Session, ids: list[int], today: date, sets: dict[str, list[int]
     status = Counter(a.status for a in rows)
     overdue = [a for a in rows if a.status in _ACTIVE and a.due_date and a.due_date < today]
     for name, group in (("all", rows), ("open", [a for a in rows if a.status in _ACTIVE]),
-                        ("overdue", overdue)):
+                        ("overdue", overdue),
+                        ("done", [a for a in rows if a.status == ActionStatus.DONE]),
+                        ("wont_do", [a for a in rows if a.status == ActionStatus.WONT_DO])):
         sets[f"actions:{name}"] = sorted({a.incident_id for a in group if a.incident_id})
     decided = len(rows) - status[ActionStatus.WONT_DO]
     return {"total": len(rows), "done": status[ActionStatus.DONE],
@@ -249,6 +239,7 @@ def build(db: Session, viewer: Any, q: ReportQuery, today: date, zone: str = "UT
     by_downtime = sorted((i for i in incidents if i.downtime_minutes is not None),
                          key=lambda i: (-(i.downtime_minutes or 0), i.id))[:5]
     sets["restricted"] = [i.id for i in incidents if i.restricted]
+    sets.update({f"id:{i.id}": [i.id] for i in (*by_users, *by_downtime)})
     return {
         "query": q, "zone": zone, "n": len(incidents), "sets": sets,
         "incidents": [_row(i) for i in incidents],
@@ -266,9 +257,45 @@ def build(db: Session, viewer: Any, q: ReportQuery, today: date, zone: str = "UT
     }
 
 
+_BUCKET_LABELS = [label for label, _, _ in metrics.BUCKET_EDGES]
+
+
+def describe(key: str) -> str:
+    """What a figure's key means, in words; ValueError (naming `pick`) for an unknown key."""
+    kind, _, rest = key.partition(":")
+    label = (lambda k: metrics.METRICS_BY_KEY[k].label if k in metrics.METRICS_BY_KEY
+             else None)
+    try:
+        if key in ("all", "restricted"):
+            return {"all": "all incidents", "restricted": "restricted incidents"}[key]
+        if kind in ("type", "service", "factor") and rest:
+            return {"type": "type", "service": "service", "factor": "factor category"}[
+                kind] + f" {rest}"
+        if kind == "severity" and rest in ("1", "2", "3", "4"):
+            return f"severity {rest}"
+        if kind in ("metric", "missing") and label(rest):
+            return f"{label(rest)}: " + ("measured" if kind == "metric" else "moment missing")
+        if kind == "hist":
+            name, _, b = rest.partition(":")
+            if label(name) and b.isdigit() and int(b) < len(_BUCKET_LABELS):
+                return f"{label(name)}: {_BUCKET_LABELS[int(b)]}"
+        if kind == "band" and rest in BANDS:
+            return f"DORA band {rest}"
+        if kind == "actions" and rest in ("all", "open", "overdue", "done", "wont_do"):
+            return f"actions {rest.replace('_', ' ')}"
+        if kind == "quality" and rest in ("answered", "met"):
+            return f"review quality: {rest}"
+        if kind == "id" and rest.isdigit():
+            return "one incident"
+    except KeyError:
+        pass
+    raise ValueError(f"pick: unknown figure {key[:60]!r}")
+
+
 def incidents_for(db: Session, viewer: Any, q: ReportQuery, key: str, today: date,
                   zone: str = "UTC") -> list[dict[str, Any]]:
-    """The incidents behind one figure of the report (empty for an unknown key)."""
+    """The incidents behind one figure of the report (ValueError for an unknown key)."""
+    describe(key)
     data = build(db, viewer, q, today, zone)
     wanted = set(data["sets"].get(key, []))
     return [r for r in data["incidents"] if r["id"] in wanted]

@@ -47,6 +47,10 @@ def incidents():
     """The incidents behind one figure of the report (?pick=severity:1 and the filters)."""
     q = _query()
     pick = request.args.get("pick", "all")
-    rows = report.incidents_for(session(), current_user, q, pick, today_utc(),
-                                current_user.timezone)
-    return render_template("reports/incidents.html", rows=rows, q=q, pick=pick)
+    try:
+        rows = report.incidents_for(session(), current_user, q, pick, today_utc(),
+                                    current_user.timezone)
+    except ValueError as exc:
+        abort(400, str(exc))
+    return render_template("reports/incidents.html", rows=rows, q=q, pick=pick,
+                           what=report.describe(pick))

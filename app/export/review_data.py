@@ -12,6 +12,7 @@ from app.incidents import metrics
 from app.incidents.display import MOMENT_LABELS
 from app.models import MOMENTS, FactorCategory, Incident, Review, ReviewStatus, TimelineEvent
 from app.rendering import markdown_to_html
+from app.reviews.service import _impact_text as impact_prefill
 from app.reviews.snapshot import build_snapshot
 from app.timefmt import show
 
@@ -93,23 +94,28 @@ def _factor_groups(factors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"category": c, "items": groups[c]} for c in keys]
 
 
-def _sections(snap: dict[str, Any]) -> list[dict[str, Any]]:
+def _sections(snap: dict[str, Any], incident: Incident) -> list[dict[str, Any]]:
     """The template's sections in order, with the structured ones always present once."""
+    prefill = impact_prefill(incident).strip()
     out = []
     for i, s in enumerate(snap.get("sections", [])):
+        text = s["content"].strip()
         out.append({"id": f"s{i}-{s['key']}", "key": s["key"], "title": s["title"],
                     "holds": s.get("holds", "text"), "html": markdown_to_html(s["content"]),
-                    "content": s["content"]})
+                    "content": s["content"],
+                    # The impact text as pre-filled from the incident's facts repeats the
+                    # impact table word for word: the export shows the table once.
+                    "prefilled": s.get("holds") == "impact" and text in ("", prefill)})
     held = {s["holds"] for s in out}
     if "impact" not in held:
         out.insert(min(1, len(out)), {"id": "x-impact", "key": "impact",
                                       "title": "Customer impact", "holds": "impact",
-                                      "html": "", "content": ""})
+                                      "html": "", "content": "", "prefilled": True})
     for holds, title in (("timeline", "Timeline"), ("factors", "Contributing factors"),
                          ("actions", "Actions")):
         if holds not in held:
             out.append({"id": f"x-{holds}", "key": holds, "title": title, "holds": holds,
-                        "html": "", "content": ""})
+                        "html": "", "content": "", "prefilled": False})
     return out
 
 
@@ -154,9 +160,10 @@ def review_document(db: Session, incident: Incident, zone: str, *, timeline: str
                                  f"{show(incident.data_loss_to, zone)}"
                                  if incident.data_loss_from and incident.data_loss_to else None)},
         "moments": moments, "durations": _durations(snap),
-        "sections": _sections(snap),
+        "sections": _sections(snap, incident),
         "timeline": _timeline(db, incident, snap, timeline, zone), "timeline_scope": timeline,
-        "factors": snap.get("factors", []), "factor_groups": _factor_groups(snap.get("factors", [])),
+        "factors": snap.get("factors", []),
+        "factor_groups": _factor_groups(snap.get("factors", [])),
         "actions": [{**a, "due": a.get("due") or None} for a in snap.get("actions", [])],
         "snapshot": snap,
     }

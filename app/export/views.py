@@ -35,10 +35,13 @@ def review_pdf(incident_id: int):
     if timeline not in ("starred", "all"):
         abort(400, "timeline: give 'starred' or 'all'")
     one_pager = request.args.get("one_pager") in ("1", "true", "yes")
-    html = render.review_html(session(), current_user, incident, current_user.timezone,
-                              timeline=timeline, one_pager=one_pager)
+    if one_pager:
+        body = render.one_pager_pdf(session(), current_user, incident, current_user.timezone)
+    else:
+        body = render.to_pdf(render.review_html(session(), current_user, incident,
+                                                current_user.timezone, timeline=timeline))
     name = f"{incident.ref}{'-one-pager' if one_pager else ''}.pdf"
-    return _download(render.to_pdf(html), "application/pdf", name)
+    return _download(body, "application/pdf", name)
 
 
 @bp.get("/incidents/<int:incident_id>/export.md")

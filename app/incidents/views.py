@@ -9,7 +9,7 @@ from app.auth.decorators import editable_incident_or_404, role_required, visible
 from app.choices import choices
 from app.db import session
 from app.models import MOMENTS, Role
-from app.timefmt import parse_local
+from app.timefmt import input_value, parse_local
 
 from . import dashboard as dash
 from . import formdata, service
@@ -85,9 +85,14 @@ def edit(incident_id: int):
     if request.method == "GET":
         formdata.from_incident(form, incident, current_user.timezone)
     elif form.validate_on_submit():
+        shown = input_value(incident.started_at, current_user.timezone)
         try:
-            service.update_incident(db, current_user, incident,
-                                    formdata.to_data(form, current_user.timezone))
+            data = formdata.to_data(form, current_user.timezone)
+            service.update_incident(db, current_user, incident, data)
+            # The start is a lifecycle moment with its provenance: a start typed over the
+            # one the form showed is set by hand; one left as shown keeps its exact value.
+            if data.started_at is not None and (form.started_at.data or "").strip() != shown:
+                service.set_moment(db, current_user, incident, "started_at", data.started_at)
         except service.IncidentError as exc:
             getattr(form, exc.field or "title").errors.append(str(exc))
         else:

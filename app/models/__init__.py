@@ -3,7 +3,9 @@
 from .action import Action, AuditEvent
 from .actions_extra import ReminderLog
 from .alerts import Alert, AlertIntegration
-from .search import SearchTerm
+from .api_token import ApiToken
+from .chatops import ChatChannelLink, ChatIntegration, WebhookDelivery, WebhookEndpoint
+from .search import SearchOutbox, SearchTerm
 from .enums import (
     MOMENTS,
     ActionPriority,
@@ -24,9 +26,11 @@ from .review import ContributingFactor, Review, ReviewRevision, ReviewSection, f
 from .timeline import TimelineEvent, TimelineImport
 
 __all__ = [
+    "ChatChannelLink", "ChatIntegration", "WebhookDelivery", "WebhookEndpoint",
     "FindingDismissal", "ParkingItem", "ReviewFeedback",
     "ReminderLog",
-    "Alert", "AlertIntegration", "SearchTerm",
+    "ApiToken",
+    "Alert", "AlertIntegration", "SearchOutbox", "SearchTerm",
     "MOMENTS", "Action", "ActionPriority", "ActionStatus", "ActionType", "AuditEvent",
     "ContributingFactor", "EventKind", "FactorCategory", "Incident", "IncidentStatus",
     "IncidentType", "LoginFailure", "Provenance", "Review", "ReviewRevision", "ReviewSection", "ReviewStatus",

@@ -22,6 +22,7 @@ from app.models import (
     Review,
     ReviewSection,
     ReviewStatus,
+    Service,
     TimelineEvent,
     TimelineImport,
 )
@@ -102,12 +103,15 @@ def import_file(db: Session, actor: Any, path: Path, label: str,
     if db.scalar(select(TimelineImport.id).where(TimelineImport.format == FORMAT,
                                                  TimelineImport.filename == label[:255])):
         return FileReport(label, "skipped", "already imported")
-    pm = parse_postmortem(path.read_text(encoding="utf-8", errors="replace"), label,
-                          default_tz=default_tz)
+    # NUL never belongs in a postmortem and PostgreSQL refuses it in text columns.
+    text = path.read_text(encoding="utf-8", errors="replace").replace("\x00", "")
+    pm = parse_postmortem(text, label, default_tz=default_tz)
+    known = _known_services(db, pm.services)
     incident = create_incident(db, actor, IncidentData(
         title=pm.title[:200], type="outage", severity=_severity(pm), status="closed",
         summary=pm.summary or "", impact_description=pm.impact or "",
-        started_at=_started(pm), tags=["postmortem-import", *pm.tags][:10]))
+        started_at=_started(pm), services=known,
+        tags=["postmortem-import", *pm.tags][:10]))
     if incident.started_at is not None:
         incident.started_at_source = Provenance.IMPORTED
     record = TimelineImport(incident_id=incident.id, format=FORMAT, filename=label[:255],
@@ -150,6 +154,14 @@ def import_file(db: Session, actor: Any, path: Path, label: str,
                       zone=pm.zone.source if pm.zone else pm.recognised.get("zone"),
                       sections=[s["as"] for s in pm.recognised.get("sections", [])
                                 if isinstance(s, dict) and s.get("as")])
+
+
+def _known_services(db: Session, names: list[str]) -> list[str]:
+    """The catalogue's spelling of the named services it knows (others are left out)."""
+    if not names:
+        return []
+    wanted = {n.strip().lower() for n in names if n and n.strip()}
+    return [name for name in db.scalars(select(Service.name)) if name.lower() in wanted]
 
 
 def _jsonable(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -14,7 +15,7 @@ from app.timeline.import_options import ImportRequestError, zone_or_error
 
 from . import blameless
 from .backcatalogue import FileReport, import_file
-from .postmortem_parser import PostmortemParseError, SkippedFile, iter_postmortem_files
+from .postmortem_parser import SkippedFile, iter_postmortem_files
 
 reviews_cli = AppGroup("reviews", help="Review tools.")
 
@@ -62,12 +63,11 @@ def import_postmortems(paths: tuple[str, ...], tz: str | None, as_json: bool) ->
     db = session()
     skipped: list[SkippedFile] = []
     reports = []
-    for path in iter_postmortem_files([Path(p) for p in paths], skipped=skipped):
-        label = path.as_posix()
+    for path, label in _files_with_labels([Path(p) for p in paths], skipped):
         try:
             with db.begin_nested():  # one bad file never takes the others with it
                 reports.append(import_file(db, None, path, label, zone))
-        except (PostmortemParseError, UnicodeDecodeError) as exc:
+        except (ValueError, OSError) as exc:  # parse errors, unreadable files, bad values
             reports.append(FileReport(label, "error", str(exc)))
     db.commit()
     reports += [FileReport(str(s.path), "skipped", s.reason) for s in skipped]
@@ -82,3 +82,14 @@ def import_postmortems(paths: tuple[str, ...], tz: str | None, as_json: bool) ->
             click.echo(f"{r.status} {r.path}: {r.detail}")
     counts = {s: sum(r.status == s for r in reports) for s in ("imported", "skipped", "error")}
     click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+def _files_with_labels(roots: list[Path],
+                       skipped: list[SkippedFile]) -> Iterator[tuple[Path, str]]:
+    """(file, label) pairs; the label names the file from its folder's name, not from the
+    working directory, so a re-run from elsewhere still recognises what was imported."""
+    for root in roots:
+        for path in iter_postmortem_files([root], skipped=skipped):
+            base = root if root.is_dir() else path.parent
+            yield path, f"{base.resolve().name}/{path.relative_to(base).as_posix()}"
+

@@ -20,6 +20,7 @@ from .postmortem_timeline import (
     parse_date_text,
     parse_timeline,
     split_table_row,
+    stamps_first,
     zone_for_token,
     zone_name,
 )
@@ -45,6 +46,7 @@ _KEY_EVENT_LINE = re.compile(
 _SEVERITY_LINE = re.compile(
     r"(?i)^\s*(?:[-*+|]\s*)?[*_]*(?:incident\s+)?(?:severity|sev(?:erity)?\s+level|priority)[*_]*"
     r"\s*[:|]\s*[*_]*(?P<v>[^|]+?)[*_|]*\s*$")
+_KEY_EVENTS = re.compile(r"(?i)^key (?:events|times|timestamps|moments)\W*$")
 _SKIP_NAMES = {"readme", "index", "_index", "summary", "changelog", "contributing", "license",
                "code_of_conduct", "security"}
 _MD_SUFFIXES = (".md", ".markdown", ".md.erb")
@@ -103,12 +105,14 @@ def parse_postmortem(
             stem = stem[: -len(suffix)]
             break
     title, title_source = _title(front, sections, stem)
+    if title_source == "file name":
+        title, title_source = _opening_sentence(front, sections) or (title, title_source)
     pm = ParsedPostmortem(filename=filename, title=title, front_matter=front)
     report: dict[str, Any] = {"title": title_source, "front_matter_keys": sorted(front),
                               "sections": [], "notes": []}
     pm.recognised = report
     # A title that fell back to the file name must not lend the incident a date.
-    content_title = title if title_source != "file name" else ""
+    content_title = title if title_source not in ("file name", "first sentence") else ""
     pm.date, report["date"] = _incident_date(front, sections, content_title)
     pm.severity = _severity(front, sections)
     pm.services = _string_list(_first(front, _SERVICE_KEYS))
@@ -156,6 +160,28 @@ def _title(front: dict[str, Any], sections: list[Section], stem: str) -> tuple[s
         if text:
             return text, "heading"
     return stem, "file name"
+
+
+def _opening_sentence(front: dict[str, Any],
+                      sections: list[Section]) -> tuple[str, str] | None:
+    """A title from the summary's or the body's first sentence, for untitled documents
+    (an identifier such as a UUID as file name tells a reader nothing)."""
+    summary = front.get("summary")
+    texts = [summary] if isinstance(summary, str) else []
+    texts += [t for sec in sections for _, t in sec.lines]
+    for raw in texts:
+        line = strip_inline(raw.strip())
+        if not line or line.startswith(("|", "#", "<", "---")) or not re.search(r"[^\W\d_]", line):
+            continue
+        sentence = re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0].rstrip(".")
+        if len(sentence) > 100:
+            sentence = sentence[:100].rsplit(" ", 1)[0] + " …"
+        company = front.get("company")
+        if isinstance(company, str) and company.strip() and company.lower() not in \
+                sentence.lower():
+            sentence = f"{company.strip()}: {sentence}"
+        return sentence, "first sentence"
+    return None
 
 
 def _incident_date(
@@ -250,10 +276,17 @@ def _fill_timeline(
     timeline = [TimelineSection(s.heading, s.lines) for s in sections if s.kind == "timeline"]
     if not timeline:
         report["notes"].append("no timeline section")
-    result = parse_timeline(
-        timeline, document_zone=_document_zone(front, sections, report),
-        default_tz=default_tz, incident_date=pm.date,
-    )
+    zone = _document_zone(front, sections, report)
+    result = parse_timeline(timeline, document_zone=zone, default_tz=default_tz,
+                            incident_date=pm.date)
+    if not result.events and not result.unplaced:
+        keys = [TimelineSection(s.heading, s.lines) for s in sections if s.kind == "timeline"
+                or _KEY_EVENTS.match(strip_inline(s.heading))]
+        keyed = parse_timeline(stamps_first(keys), document_zone=zone,
+                               default_tz=default_tz, incident_date=pm.date)
+        if keyed.events or keyed.unplaced:
+            result = keyed
+            report["notes"].append("timeline read from a key-events list (label, then time)")
     pm.timeline_events = result.events
     if result.events:
         first_zone = result.events[0].zone
@@ -277,7 +310,10 @@ def _string_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     if isinstance(value, list | tuple):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+        # Scalars only: str() of a nested list built from YAML aliases ("billion laughs")
+        # would expand it in full and hang the import.
+        return [str(v).strip() for v in value
+                if isinstance(v, str | int | float | date) and str(v).strip()]
     return []
 
 

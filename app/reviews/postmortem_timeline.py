@@ -448,3 +448,28 @@ def parse_timeline(
 
 def _minutes(value: time) -> int:
     return value.hour * 60 + value.minute
+
+
+# "- Fault occurs 2020-02-12 11:45": a key-events list that names the moment first.
+_TRAILING_STAMP = re.compile(
+    r"^(?P<lead>\s*[-*+]\s+)[*_]*(?P<label>[^\W\d_][^|\d]{1,60}?)[*_]*\s*[:\-–]?\s*[*_]*"
+    r"(?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\s*[A-Z]{2,5})?)[*_]*\s*$")
+
+
+def stamps_first(sections: Iterable[TimelineSection]) -> list[TimelineSection]:
+    """The sections with "label YYYY-MM-DD HH:MM" bullets turned into "stamp label" ones.
+
+    Only for documents whose timeline has no entry with the time first: there such a list
+    is the whole timeline; beside a detailed one it would repeat it.
+    """
+    out = []
+    for section in sections:
+        lines = []
+        for number, text in section.lines:
+            m = _TRAILING_STAMP.match(text)
+            if m:
+                text = f"{m['lead']}{m['stamp']} {m['label'].strip(' *_:')}"
+            lines.append((number, text))
+        out.append(TimelineSection(section.heading, lines))
+    return out
+

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.chatops import outbox as webhook_outbox
 from app.db import utcnow
 from app.models import (
     Incident,
@@ -118,9 +119,13 @@ def start_review(db: Session, actor: Any, incident: Incident, template: Any, *,
 
 def save_section(db: Session, actor: Any, review: Review, key: str, content: str,
                  loaded_version: int) -> ReviewSection:
-    """Save a section; SectionConflict when it changed since `loaded_version`."""
+    """Save a section; SectionConflict when it changed since `loaded_version`.
+
+    Text identical to what is stored is no conflict: nothing can be lost (it is what
+    happens when Save is pressed while this tab's own autosave is on its way).
+    """
     sec = section(review, key)
-    if sec.version != loaded_version:
+    if sec.version != loaded_version and content != sec.content:
         author = db.get(User, sec.updated_by_id) if sec.updated_by_id else None
         raise SectionConflict(key, sec.content, sec.version,
                               author.display_name if author else None, content)
@@ -192,6 +197,7 @@ def change_status(db: Session, actor: Any, review: Review, to: str, reason: str 
         db.add(ReviewRevision(review_id=review.id, section_key="*", content="",
                               note=f"published version {review.published_version}",
                               user_id=getattr(actor, "id", None)))
+        webhook_outbox.review_published(db, review)  # delivered after the commit
     review.status = target
     review.status_reason = reason.strip()
     audit.record(db, actor, "review", review.id, "status",

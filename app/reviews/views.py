@@ -21,6 +21,7 @@ from app.auth.decorators import editable_incident_or_404
 from app.db import session
 from app.models import Review
 from app.rendering import markdown_to_html
+from app.search.service import similar_incidents
 from app.timefmt import parse_local
 
 from . import catalog, editor, language, service
@@ -75,8 +76,11 @@ def start(incident_id: int):
 def edit(incident_id: int):
     """The review: editable for writers, the published text for viewers."""
     incident, review = readable_review(incident_id)
-    return render_template("reviews/edit.html", **editor.edit_context(
-        session(), current_user, incident, review))
+    db = session()
+    # Beside the editor: past incidents this one resembles, among those the user may see.
+    similar = similar_incidents(db, current_user, incident, limit=3)
+    return render_template("reviews/edit.html", similar=similar, **editor.edit_context(
+        db, current_user, incident, review))
 
 
 @bp.post("/incidents/<int:incident_id>/review/sections/<key>")

@@ -74,13 +74,15 @@ def query(text: str, as_email: str | None, limit: int, as_json: bool) -> None:
                           labels=current_app.config["DEBRIEF_SEVERITY_LABELS"])
     if page.error:
         raise click.UsageError(f"query: {page.error}")
+    if page.relaxed and not as_json:
+        click.echo("no incident has all of these words; these have some of them")
     for hit in page.results.hits:
         plain = html.unescape(re.sub(r"</?mark>", "", str(hit.snippet)))
         if as_json:
             click.echo(json.dumps({"id": hit.incident_id, "ref": hit.ref, "title": hit.title,
-                                   "score": round(hit.score, 4), "snippet": plain}))
+                                   "score": float(f"{hit.score:.4g}"), "snippet": plain}))
         else:
-            click.echo(f"{hit.ref}\t{hit.score:.3f}\t{hit.title}\n    {plain}")
+            click.echo(f"{hit.ref}\t{hit.score:.4g}\t{hit.title}\n    {plain}")
     if not as_json:
         click.echo(f"{page.results.total} found" + (
             f"; did you mean: {page.suggestion}" if page.suggestion else ""))

@@ -15,7 +15,9 @@ from .sqlsearch import SqlBackend
 
 TABLE = "search_fts"
 # bm25 weights in document.FIELDS order: title, main, review, extra, timeline, draft.
-WEIGHTS = (10.0, 4.0, 2.0, 2.0, 1.0, 2.0)
+# Tuned on benchmarks/search_relevance: the review repeats the summary and impact, so it
+# weighs less than actions/services; timeline chatter least (MRR 0.937 -> 0.952).
+WEIGHTS = (10.0, 4.0, 1.0, 2.0, 0.5, 1.0)
 _fts = table(TABLE, column("rowid"), column(TABLE), *(column(f) for f in document.FIELDS))
 
 
@@ -58,11 +60,16 @@ class Fts5Backend(SqlBackend):
     def snippets(self, db: Session, node: Node, ids: list[int], drafts: bool) -> dict[int, str]:
         # Column -1: the column with the most matches; the draft column has none for a
         # viewer, whose MATCH text is limited to the public columns.
+        if not ids:
+            return {}
         snip = func.snippet(literal_column(TABLE), -1, document.START, document.STOP, "…", 24)
-        stmt = select(snip).where(_fts.c[TABLE].op("MATCH")(match_text(node, drafts)),
-                                  _fts.c.rowid == bindparam("rowid"))
-        # One seek per shown hit: MATCH with rowid= reads a single document's postings.
-        return {i: db.scalar(stmt, {"rowid": i}) or "" for i in ids}
+        # One statement for the shown hits: SQLite hands each value of `rowid IN (...)` to
+        # FTS5 as a rowid= seek, so only those documents' postings are read (measured 2.5x
+        # faster than a statement per hit, whose cost was mostly the round trips).
+        stmt = select(_fts.c.rowid, snip).where(
+            _fts.c[TABLE].op("MATCH")(bindparam(None, match_text(node, drafts), unique=True)),
+            _fts.c.rowid.in_(ids))
+        return {i: s or "" for i, s in db.execute(stmt)}
 
     def texts(self, db: Session, ids: list[int], drafts: bool) -> dict[int, str]:
         if not ids:

@@ -28,7 +28,7 @@ def default_for(dialect: str) -> str:
 
 def create(config: dict[str, Any], dialect: str) -> SearchBackend:
     """Build the configured backend (or the database's own) for one app."""
-    from . import fts5, postgres  # noqa: F401 - registers the built-in backends
+    from . import fts5, postgres, whoosh_backend  # noqa: F401 - registers the built-in backends
 
     name = config.get("DEBRIEF_SEARCH_BACKEND") or default_for(dialect)
     if name not in BACKENDS:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from . import clauses
 from .protocol import Hit, Results, SearchRequest
-from .query import SORTS, Query, QuerySyntaxError, check_values, parse
+from .query import SORTS, And, Or, Query, QuerySyntaxError, Term, check_values, parse
+from .similar import STOPWORDS
 from .tracking import backend_of
 
 MAX_PAGE = 500
@@ -34,6 +35,8 @@ class SearchPage:
     results: Results = field(default_factory=Results)
     suggestion: str | None = None
     error: QuerySyntaxError | None = None
+    # True when no incident had every word and the hits are those with some of them.
+    relaxed: bool = False
 
     @property
     def pages(self) -> int:
@@ -74,7 +77,28 @@ def search(db: Session, user: Any, text: str, sort: str = "relevance", page: str
     result.results = engine.query(db, user, request)
     if result.results.total < FEW_HITS and query.text is not None:
         result.suggestion = engine.suggest(db, user, request)
+    loose = relaxed(query) if result.results.total == 0 else None
+    if loose is not None:
+        result.results = engine.query(db, user, SearchRequest(
+            loose, text, sort, result.page, per_page, facets))
+        result.relaxed = result.results.total > 0
     return result
+
+
+def relaxed(query: Query) -> Query | None:
+    """The any-of-these-words form of a plain all-of-these-words query, else None.
+
+    People type questions ("pods ran out of IP addresses"); when no incident holds every
+    word, the incidents holding the most telling ones (ranked by the backend's scoring)
+    answer better than nothing. Phrases, OR, NOT and groups are precise on purpose: kept.
+    """
+    node = query.text
+    if not isinstance(node, And) or not all(isinstance(x, Term) for x in node.items):
+        return None
+    words = tuple(x for x in node.items if x.text.lower() not in STOPWORDS)
+    if not words:
+        return None
+    return Query(words[0] if len(words) == 1 else Or(words), query.filters)
 
 
 def similar_incidents(db: Session, user: Any, incident: Any, limit: int = 5) -> list[Hit]:

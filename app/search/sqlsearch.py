@@ -167,8 +167,13 @@ class SqlBackend:
         raw = request.query_text
         replaced = raw
         changed = False
+        known = set(db.scalars(select(SearchTerm.term).where(SearchTerm.term.in_(
+            [w.lower() for w in request.query.words()])))) if request.query.words() else set()
         for word in dict.fromkeys(w.lower() for w in request.query.words()):
-            if not word.isalpha() or len(word) < 3 or self.count(db, user, Query(Term(word))):
+            # A vocabulary word is spelled right: no need to count its matches (a full
+            # search, the slowest part of a filtered query with few hits).
+            if not word.isalpha() or len(word) < 3 or word in known or self.count(
+                    db, user, Query(Term(word))):
                 continue
             better = self._nearest_visible(db, user, word)
             if better:

@@ -97,3 +97,6 @@ def install(factory: sessionmaker[Session], backend: SearchBackend) -> None:
     event.listen(factory, "after_flush", _collect)
     event.listen(factory, "before_commit", before_commit)
     event.listen(factory, "after_transaction_end", forget)
+    attach = getattr(backend, "attach", None)
+    if attach is not None:  # a file index (Whoosh) drains its outbox after commits
+        attach(factory)

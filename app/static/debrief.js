@@ -119,6 +119,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const total = root.querySelector(".timer-total");
   const toggle = root.querySelector("[data-action=toggle-timer]");
   let ev = 0, phase = 0, voice = -1, running = false, elapsed = phases.map(() => 0);
+  // Parking an idea or saving notes reloads the page: keep the meeting's clock, phase,
+  // event and voice in this tab so the room does not jump back to the start.
+  const stateKey = `debrief-meeting:${window.location.pathname}`;
+  const save = () => {
+    try {
+      sessionStorage.setItem(stateKey, JSON.stringify({ ev, phase, voice, running, elapsed, at: Date.now() }));
+    } catch (err) { /* storage unavailable: the meeting still runs, only without memory */ }
+  };
 
   const fmt = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
   const showEvent = (i) => {
@@ -126,28 +134,55 @@ document.addEventListener("DOMContentLoaded", () => {
     ev = Math.max(0, Math.min(events.length - 1, i));
     events.forEach((e, k) => { e.hidden = k !== ev; });
     moveOn.hidden = true;
+    save();
   };
   const showPhase = (i) => {
     phase = Math.max(0, Math.min(phases.length - 1, i));
     phases.forEach((p, k) => p.classList.toggle("current", k === phase));
+    save();
   };
-  const tick = () => {
-    if (!running) return;
-    elapsed[phase] += 1;
+  const showVoice = () => voices.forEach((v, k) => v.classList.toggle("current", k === voice));
+  const render = () => {
     phases.forEach((p, k) => {
       const limit = Number(p.dataset.minutes) * 60;
       const t = p.querySelector(".phase-timer");
       t.textContent = elapsed[k] ? `${fmt(elapsed[k])} / ${fmt(limit)}` : "";
       p.classList.toggle("over", elapsed[k] > limit);
     });
-    total.textContent = `Meeting time ${fmt(elapsed.reduce((a, b) => a + b, 0))}`;
+    const sum = elapsed.reduce((a, b) => a + b, 0);
+    total.textContent = sum ? `Meeting time ${fmt(sum)}` : "";
+    toggle.textContent = running ? "Pause" : "Start";
   };
+  const tick = () => {
+    if (!running) return;
+    elapsed[phase] += 1;
+    render();
+    save();
+  };
+  const restore = () => {
+    let saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(stateKey)); } catch (err) { return; }
+    if (!saved || !Array.isArray(saved.elapsed) || saved.elapsed.length !== phases.length) return;
+    if (!(Date.now() - Number(saved.at) < 12 * 3600 * 1000)) return; // another day: a new meeting
+    elapsed = saved.elapsed.map((n) => Math.max(0, Math.floor(Number(n)) || 0));
+    running = Boolean(saved.running);
+    voice = Number.isInteger(saved.voice) && saved.voice < voices.length ? saved.voice : -1;
+    showPhase(Number(saved.phase) || 0);
+    showEvent(Number(saved.ev) || 0);
+    showVoice();
+    // The clock kept running while the page reloaded.
+    if (running) elapsed[phase] += Math.max(0, Math.floor((Date.now() - Number(saved.at)) / 1000)) || 0;
+    render();
+    save();
+  };
+  restore();
   setInterval(tick, 1000);
-  const toggleTimer = () => { running = !running; toggle.textContent = running ? "Pause" : "Start"; };
+  const toggleTimer = () => { running = !running; render(); save(); };
   const nextVoice = () => {
     if (!voices.length) return;
     voice = (voice + 1) % voices.length;
-    voices.forEach((v, k) => v.classList.toggle("current", k === voice));
+    showVoice();
+    save();
   };
   const actions = {
     "toggle-timer": toggleTimer,
@@ -164,4 +199,27 @@ document.addEventListener("DOMContentLoaded", () => {
     if (e.key === "p") { e.preventDefault(); root.querySelector("[data-park-input]").focus(); return; }
     if (map[e.key]) { e.preventDefault(); actions[map[e.key]](); }
   });
+});
+
+// Background jobs: follow the progress file and move on to the result when done.
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.querySelector("[data-job-url]");
+  if (!box) return;
+  const bar = box.querySelector("progress");
+  const text = box.querySelector(".job-message");
+  const poll = async () => {
+    let job;
+    try {
+      job = await (await fetch(box.dataset.jobUrl, { headers: { Accept: "application/json" } })).json();
+    } catch (err) {
+      setTimeout(poll, 2000);
+      return;
+    }
+    if (job.total) { bar.max = job.total; bar.value = job.done; }
+    if (job.state === "done") { text.textContent = "Finished."; if (job.url) window.location.assign(job.url); return; }
+    if (job.state === "failed") { bar.hidden = true; text.textContent = job.error; return; }
+    text.textContent = `${job.message} (${job.done}${job.total ? " of " + job.total : ""})`;
+    setTimeout(poll, 1000);
+  };
+  poll();
 });

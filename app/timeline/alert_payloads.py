@@ -42,6 +42,13 @@ def _str_map(value: Any, where: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _http_link(value: Any) -> str | None:
+    """An http(s) link from a payload, else None: pages show it as a link to click."""
+    if isinstance(value, str) and value.strip().lower().startswith(("https://", "http://")):
+        return value.strip()[:500]  # the column holds 500 characters
+    return None
+
+
 def _key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
@@ -81,8 +88,7 @@ def parse_alertmanager(payload: Any) -> list[ParsedAlert]:
             dedupe_key=_key("am", fingerprint, status, starts.isoformat()),
             status=status, title=f"{name}: {summary}" if summary else name,
             starts_at=starts, ends_at=ends, description=notes.get("description", ""),
-            labels=labels, link=item.get("generatorURL") if isinstance(
-                item.get("generatorURL"), str) else None))
+            labels=labels, link=_http_link(item.get("generatorURL"))))
     return out
 
 
@@ -123,8 +129,7 @@ def parse_checkly(payload: Any) -> list[ParsedAlert]:
                         started.isoformat()),
         status=status, title=title[:300], starts_at=started,
         ends_at=started if status == "resolved" else None, description=error,
-        labels=labels, link=payload.get("link") if isinstance(payload.get("link"), str)
-        else None)]
+        labels=labels, link=_http_link(payload.get("link")))]
 
 
 PARSERS = {"alertmanager": parse_alertmanager, "checkly": parse_checkly}

@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.decorators import editable_incident_or_404, role_required
-from app.auth.permissions import visible_incidents_clause
+from app.auth.permissions import can_view_incident, visible_incidents_clause
 from app.db import session
 from app.models import Alert, AlertIntegration, Incident, Role
 from app.security import csrf
@@ -84,6 +84,13 @@ def attach(alert_id: int):
     """Attach an unlinked alert to an incident the user may edit."""
     db = session()
     alert = db.get(Alert, alert_id) or abort(404)
+    if alert.incident_id is not None:
+        # Only unlinked alerts move: one on a restricted incident the user cannot see
+        # answers like a missing one, so it can neither be revealed nor pulled out.
+        linked = db.get(Incident, alert.incident_id)
+        if linked is None or not can_view_incident(current_user, linked):
+            abort(404)
+        abort(409, f"This alert is already attached to {linked.ref}.")
     incident_id = request.form.get("incident_id", type=int)
     if not incident_id:
         abort(400, "incident_id: choose an incident")

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from app import jobs
-from app.db import database
+from app.db import database, writer
 from app.models import Incident, User
 
 from . import imports, uploads
@@ -51,6 +51,10 @@ def start_import(app: Flask, user_id: int, incident_id: int, pending: uploads.Pe
                  path: Path, expected: int | None, script_root: str) -> str:
     """Store the events in the background, in one transaction; then show the result."""
     def work(progress: jobs.Progress) -> dict[str, Any]:
+        with writer():
+            return _store(progress)
+
+    def _store(progress: jobs.Progress) -> dict[str, Any]:
         db = database(app).sessionmaker()
         try:
             fmt, tz, sel = source_for(pending.options)

@@ -7,9 +7,12 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app, has_app_context
+
 from app.timefmt import input_value, parse_local
 
 from .importers import get
+from .importers.archive import ZipLimits
 from .importers.base import UnknownFormatError
 from .imports import Selection, default_window
 
@@ -84,5 +87,15 @@ def source_for(options: Mapping[str, Any]) -> tuple[str | None, tzinfo | None, S
         threads_only=bool(options.get("threads_only")),
         scrub_emails=bool(options.get("scrub_emails")),
         scrub_phones=bool(options.get("scrub_phones")),
+        zip_limits=configured_zip_limits(),
     )
     return options.get("format"), zone_or_error(options.get("tz")), sel
+
+
+def configured_zip_limits() -> ZipLimits | None:
+    """DEBRIEF_ZIP_MAX_UNCOMPRESSED_MB and DEBRIEF_ZIP_MAX_RATIO of the current app."""
+    if not has_app_context():
+        return None
+    cfg = current_app.config
+    return ZipLimits(max_total_size=int(cfg["DEBRIEF_ZIP_MAX_UNCOMPRESSED_MB"]) * 1024 * 1024,
+                     max_ratio=float(cfg["DEBRIEF_ZIP_MAX_RATIO"]))

@@ -30,6 +30,7 @@ from .importers import (
     detect,
     get,
 )
+from .importers.archive import ZipLimits
 from .scrub import scrub, scrub_value
 
 # Rows per INSERT: large enough to amortise round trips, small enough for bound limits.
@@ -47,6 +48,7 @@ class Selection:
     threads_only: bool = False
     scrub_emails: bool = False
     scrub_phones: bool = False
+    zip_limits: ZipLimits | None = None  # the installation's, from its settings
 
 
 @dataclass
@@ -142,7 +144,7 @@ def _events(db: Session, incident: Incident, source: Source, fmt: str | None,
     existing = set(db.scalars(select(TimelineEvent.source_id).where(
         TimelineEvent.incident_id == incident.id, TimelineEvent.source == importer.name)))
     seen: set[str] = set()
-    options = ImportOptions(tz=tz, channels=sel.channels)
+    options = ImportOptions(tz=tz, channels=sel.channels, zip_limits=sel.zip_limits)
     for ev in importer.parse(source, options, report):
         summary.parsed += 1
         if not _selected(ev, sel, summary):

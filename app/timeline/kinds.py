@@ -48,11 +48,18 @@ def asserted(sample: str, match: re.Match[str], *, outcome: bool) -> bool:
     return True
 
 
+# One scan that says whether any rule could match: most chat lines match none, and eight
+# separate scans of them were a tenth of an import's time.
+_ANY_RULE = re.compile("|".join(f"(?:{p.pattern})" for _, p in _RULES), re.I)
+
+
 def guess_kind(text: str) -> str:
     """The most likely kind for a chat or tracker text, else ``"other"``."""
     if not text:
         return "other"
     sample = text[:2000]
+    if _ANY_RULE.search(sample) is None:
+        return "other"
     for kind, pattern in _RULES:
         if any(asserted(sample, m, outcome=kind in _OUTCOMES) for m in pattern.finditer(sample)):
             return kind

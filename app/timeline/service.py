@@ -33,25 +33,61 @@ def _kind(value: str | None) -> EventKind:
         ) from None
 
 
-def add_event(db: Session, actor: Any, incident: Incident, occurred_at: datetime, text: str,
-              kind: str | None = None, author_name: str | None = None) -> TimelineEvent:
-    """Add one event written by a person (source ``manual``)."""
+def _new_event(actor: Any, incident: Incident, occurred_at: datetime, text: str,
+               kind: str | None, author_name: str | None) -> TimelineEvent:
     if occurred_at.tzinfo is None:
         raise TimelineError("the time needs a zone", "occurred_at")
     if not text or not text.strip():
         raise TimelineError("the text cannot be empty", "text")
-    event = TimelineEvent(
+    return TimelineEvent(
         incident_id=incident.id, occurred_at=occurred_at, text=text.strip(),
         text_original=text.strip(), kind=_kind(kind), source="manual",
         source_id=uuid.uuid4().hex, event_type="note",
         author_name=(author_name or getattr(actor, "display_name", "") or "")[:200],
         user_id=getattr(actor, "id", None),
     )
+
+
+def add_event(db: Session, actor: Any, incident: Incident, occurred_at: datetime, text: str,
+              kind: str | None = None, author_name: str | None = None) -> TimelineEvent:
+    """Add one event written by a person (source ``manual``)."""
+    event = _new_event(actor, incident, occurred_at, text, kind, author_name)
     db.add(event)
     db.flush()
     audit.record(db, actor, "timeline_event", event.id, "create", {"text": event.text[:200]},
                  incident.id)
     return event
+
+
+class BulkEventError(TimelineError):
+    """One item of a bulk append is invalid; `index` says which."""
+
+    def __init__(self, index: int, error: TimelineError):
+        super().__init__(str(error), error.field)
+        self.index = index
+
+
+def add_events(db: Session, actor: Any, incident: Incident,
+               items: list[tuple[datetime, str, str | None, str | None]]
+               ) -> list[TimelineEvent]:
+    """Add many events (time, text, kind, author) at once; one flush, one audit record.
+
+    Every item is checked before anything is added; the first bad one raises
+    BulkEventError naming its index.
+    """
+    events = []
+    for index, (occurred_at, text, kind, author_name) in enumerate(items):
+        try:
+            events.append(_new_event(actor, incident, occurred_at, text, kind, author_name))
+        except TimelineError as exc:
+            raise BulkEventError(index, exc) from None
+    db.add_all(events)
+    db.flush()
+    audit.record(db, actor, "timeline_event", events[0].id if events else None,
+                 "bulk_create", {"count": len(events),
+                                 "ids": [events[0].id, events[-1].id] if events else []},
+                 incident.id)
+    return events
 
 
 def edit_event(db: Session, actor: Any, event: TimelineEvent, *, text: str | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
@@ -50,10 +52,16 @@ def edit(incident_id: int, event_id: int):
     incident = editable_incident_or_404(incident_id)
     event = service.event_of(session(), incident, event_id) or abort(404)
     form = request.form
+    occurred_at = _time(form.get("occurred_at")) if form.get("occurred_at") else None
+    stored = event.occurred_at if event.occurred_at.tzinfo else event.occurred_at.replace(
+        tzinfo=UTC)
+    if occurred_at is not None and occurred_at == stored.replace(microsecond=0):
+        # The time field was sent as shown (to the second): editing only the text or the
+        # annotation must keep the exact imported time and not mark the time as changed.
+        occurred_at = None
     try:
         service.edit_event(
-            session(), current_user, event, text=form.get("text"),
-            occurred_at=_time(form.get("occurred_at")) if form.get("occurred_at") else None,
+            session(), current_user, event, text=form.get("text"), occurred_at=occurred_at,
             kind=form.get("kind") or None, annotation=form.get("annotation"))
     except service.TimelineError as exc:
         abort(400, f"{exc.field}: {exc}")

@@ -212,3 +212,23 @@ def test_effectiveness_and_report(client, db, make_user, make_incident, login):
     report = client.get("/actions/report").get_data(as_text=True)
     assert "Recurrence by action type" in report and "100 %" in report
     assert "small n" in report
+
+
+def test_owner_with_viewer_role_can_close_own_action_only(client, db, make_user, login):
+    editor, owner, other = make_user("editor"), make_user("viewer"), make_user("viewer")
+    mine = service.create_action(db, editor, ActionData(title="Alert on pool", owner_id=owner.id))
+    theirs = service.create_action(db, editor, ActionData(title="Runbook", owner_id=other.id))
+    db.commit()
+    login(owner)
+    page = client.get(f"/actions/{mine.id}").get_data(as_text=True)
+    assert "Save status" in page and "Edit action" not in page
+    assert "Save status" not in client.get(f"/actions/{theirs.id}").get_data(as_text=True)
+    token = csrf_token(client)
+    resp = client.post(f"/actions/{mine.id}/status", data={"csrf_token": token,
+                                                           "status": "done"})
+    assert resp.status_code == 302
+    assert client.post(f"/actions/{theirs.id}/status", data={
+        "csrf_token": token, "status": "done"}).status_code == 403
+    db.expire_all()
+    assert db.get(Action, mine.id).status is ActionStatus.DONE
+    assert db.get(Action, theirs.id).status is ActionStatus.OPEN

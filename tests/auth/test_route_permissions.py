@@ -52,7 +52,9 @@ def world(db, make_user, make_incident):
     db.commit()
     ids = {"incident_id": incident.id, "event_id": event.id, "user_id": admin.id,
            "service_id": 1, "review_id": 1, "action_id": 1, "token_id": 1, "filename": "x",
-           "key": "standard", "token": "no-such-upload", "import_id": 1, "alert_id": 1, "item_id": 1, "factor_id": 1}
+           "key": "standard", "token": "no-such-upload", "import_id": 1, "alert_id": 1,
+           "item_id": 1, "factor_id": 1, "integration_id": 1, "link_id": 1, "webhook_id": 1,
+           "delivery_id": 1, "job_id": "no-such-job"}
     return {"member": member, "outsider": outsider, "admin": admin, "incident": incident,
             "ids": ids}
 

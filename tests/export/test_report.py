@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.export import report
+from app.export import render, report
 from app.export.charts import report_charts
 from app.incidents.service import set_moment
 from app.models import Provenance, Service
@@ -81,10 +81,9 @@ def test_dora_band_boundaries(db, make_incident, make_user, minutes, band):
     assert data["sets"][f"band:{band}"] == [inc.id]
 
 
-def test_percentiles_small_sets():
-    assert report.percentile([5.0], 0.9) == 5.0
-    assert report.percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+def test_histogram_buckets_follow_the_metrics_library():
     assert report.bucket_of(3599) == 3 and report.bucket_of(3600) == 4
+    assert report.bucket_of(0) == 0 and report.bucket_of(30 * 86400) == 7
 
 
 def test_restricted_incidents_marked_for_members_only(client, login, period, make_user):
@@ -113,12 +112,48 @@ def test_dashboard_numbers_link_to_their_incidents(client, login, period, make_u
     assert "Recovered 0" in listed and "Recovered 4" in listed and "Recovered 1" not in listed
 
 
-def test_charts_are_inline_svg_without_style_attributes_and_in_the_pdf(client, login, period,
-                                                                      make_user, tmp_path):
-    login(make_user("viewer"))
+
+# Figures that count incidents: the list behind the link has exactly that many.
+COUNTS_INCIDENTS = ("all", "restricted", "type", "severity", "service", "metric", "missing",
+                    "hist", "band", "id")
+
+
+def test_every_number_opens_exactly_the_incidents_it_counts(client, login, period, make_user):
+    login(period["member"])  # sees the restricted incident too
+    page = client.get(f"/reports?{RANGE}").get_data(as_text=True)
+    links = re.findall(r'<a href="(/reports/incidents\?[^"]+)">([^<]+)</a>', page)
+    assert len(links) > 30
+    for url, shown in links:
+        url = html.unescape(url)
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        listed = int(re.search(r"\((\d+)\)</span></h1>", resp.get_data(as_text=True))[1])
+        pick = re.search(r"pick=([^&]+)", url)[1].replace("%3A", ":")
+        if pick.split(":")[0] in COUNTS_INCIDENTS and shown.replace(",", "").isdigit() \
+                and not pick.startswith("id:"):
+            assert listed == int(shown), (url, shown, listed)
+        else:  # actions, factors, answers, durations: at least one incident behind them
+            assert listed >= 1, url
+    resp = client.get(f"/reports/incidents?{RANGE}&pick=nonsense:1")
+    assert resp.status_code == 400 and "pick" in resp.get_data(as_text=True)
+
+
+SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+
+
+# One backend is enough to render: the figures themselves are checked on both above.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_same_svg_charts_in_the_page_and_the_pdf(app, db, client, login, period, make_user,
+                                                     tmp_path):
+    viewer = make_user("viewer", timezone="UTC")
+    login(viewer)
     page = client.get(f"/reports?{RANGE}").get_data(as_text=True)
     assert page.count("<svg") >= 2 and 'aria-label="Histogram of time to recover' in page
     assert " style=" not in page and "<style" not in page  # the CSP forbids inline styles
+    q = report.parse_query({"from": "2025-01-01", "to": "2025-01-31"}, date(2025, 2, 1))
+    with app.test_request_context():
+        printed = render.report_html(db, viewer, q, "UTC")
+    assert SVG.findall(printed) == SVG.findall(page)  # byte for byte the same charts
     pdf = client.get(f"/reports/export.pdf?{RANGE}")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = pdf_text(pdf.data, tmp_path)
@@ -126,6 +161,7 @@ def test_charts_are_inline_svg_without_style_attributes_and_in_the_pdf(client, l
     assert "Incidents by type and severity (n = 12)" in text
     assert "Time to recover (n = 10)" in text
     assert period["missing"][0].ref in text and "55 min" in text
+    assert "Credential leak" not in text  # the viewer is not a member
 
 
 def test_charts_are_deterministic(db, period, make_user):

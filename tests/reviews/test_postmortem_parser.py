@@ -148,12 +148,29 @@ def test_unclosed_front_matter_is_an_error() -> None:
         parse_postmortem("---\ntitle: x\n\n# Body\n", "open.md")
 
 
-def test_title_falls_back_to_file_stem() -> None:
-    pm = parse_postmortem("Just some words.\n", "2020-01-02-outage.md")
-    assert pm.title == "2020-01-02-outage"
-    assert pm.recognised["title"] == "file name"
+def test_key_events_list_is_a_timeline_only_when_there_is_no_other() -> None:
+    text = ("# Outage\n\nAll times in UTC.\n\n- **Key events**\n"
+            "  - First detected 2024-02-01 10:05\n  - **Resolved**: 2024-02-01 11:40\n\n"
+            "## Timeline\n- 2024-02-01 10:05 pager fired\n")
+    pm = parse_postmortem(text, "a.md")
+    assert [e.text for e in pm.timeline_events] == ["pager fired"]  # no repeats
+    pm = parse_postmortem(text.split("## Timeline")[0], "a.md")
+    assert [(e.occurred_at, e.text) for e in pm.timeline_events] == [
+        (_utc(2024, 2, 1, 10, 5), "First detected"), (_utc(2024, 2, 1, 11, 40), "Resolved")]
+
+
+def test_title_falls_back_to_first_sentence_then_file_stem() -> None:
+    pm = parse_postmortem("Just some words. And more.\n", "2020-01-02-outage.md")
+    assert pm.title == "Just some words"
+    assert pm.recognised["title"] == "first sentence"
     assert pm.date is None  # never guessed from the file name
-    assert pm.other_sections == [("", "Just some words.")]
+    assert pm.other_sections == [("", "Just some words. And more.")]
+    pm = parse_postmortem("---\ncompany: Acme\n---\nOn 2023-07-20 the **API** failed.\n",
+                          "0f1e.md")
+    assert pm.title == "Acme: On 2023-07-20 the API failed"
+    assert pm.date is None  # a date in the opening sentence is not the incident's date
+    pm = parse_postmortem("| a | b |\n", "2020-01-02-outage.md")
+    assert (pm.title, pm.recognised["title"]) == ("2020-01-02-outage", "file name")
 
 
 @pytest.mark.parametrize(("line", "expected"), [
@@ -276,11 +293,14 @@ def test_moj_folder_without_and_with_tz(corpus: Path) -> None:
     assert sum(p.date is not None for p in parsed) == 39
     # The zone is never stated next to a timeline: nothing is placed without --tz ...
     assert sum(bool(p.timeline_events) for p in parsed) == 0
-    assert sum(p.recognised["zone"] == "no zone stated; pass --tz" for p in parsed) == 14
+    assert sum(p.recognised["zone"] == "no zone stated; pass --tz" for p in parsed) == 39
     _, _, london, _ = _parse_folder(corpus, "moj_cloud-platform_incidents",
                                     ZoneInfo("Europe/London"))
-    # ... and with --tz the 14 files that have a timestamped Context get their events.
-    assert sum(bool(p.timeline_events) for p in london) == 14
+    # ... and with --tz every file gets its events: 14 from a timestamped Context, the
+    # other 25 from their "Key events" list (label first, then the time).
+    assert sum(bool(p.timeline_events) for p in london) == 39
+    assert sum("key-events list" in " ".join(p.recognised["notes"]) for p in london) == 25
+    assert sum(len(p.timeline_events) for p in london) == 268
     assert {p.zone.source for p in london if p.zone} == {"--tz Europe/London"}
 
 
@@ -289,6 +309,9 @@ def test_moj_folder_without_and_with_tz(corpus: Path) -> None:
     # BST (UTC+1) in July; the list is "YYYY-MM-DD HH:MM - text" bullets.
     ("2023-07-21-vpc-cni-not-allocating-ip-addresses.md", 8, _utc(2023, 7, 21, 7, 15),
      _utc(2023, 7, 21, 11, 42)),
+    # Only a "Key events" list ("- First detected 2020-08-07 15:51"), in BST.
+    ("2020-08-07-master-node-provisioning-failure.md", 4, _utc(2020, 8, 7, 14, 51),
+     _utc(2020, 8, 14, 9, 6)),
     # Clock-only lines dated by the incident date, then a "24/07/25" line for the next day.
     ("2025-07-23-multiple-secrets-leaked-to-public.md", 20, _utc(2025, 7, 23, 14, 35),
      _utc(2025, 7, 24, 11, 34)),

@@ -17,9 +17,53 @@ from app.search.tracking import backend_of
 from app.timeline.service import add_event
 
 
+SEARCH_BACKENDS = ["native", "whoosh"]
+
+
+@pytest.fixture(params=SEARCH_BACKENDS)
+def search_backend(request):
+    """The database's own search ("native": FTS5 or PostgreSQL), or a Whoosh directory."""
+    return request.param
+
+
+@pytest.fixture()
+def app(db_url, _apps, tmp_path_factory, search_backend):
+    """The root `app` fixture, once per search backend; a Whoosh index starts empty."""
+    from app import create_app
+    from app.db import database
+
+    key = db_url if search_backend == "native" else f"{db_url}#{search_backend}"
+    flask_app = _apps.get(key)
+    if flask_app is None:
+        config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+                  "DEBRIEF_DATABASE_URL": db_url, "SECRET_KEY": "test-secret"}
+        if search_backend != "native":
+            config["DEBRIEF_SEARCH_BACKEND"] = search_backend
+        flask_app = create_app(config)
+        _apps[key] = flask_app
+    db = database(flask_app)
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.sessionmaker.kw.copy()
+    db.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield flask_app
+    finally:
+        db.sessionmaker.configure(**original)
+        outer.rollback()
+        connection.close()
+        if search_backend != "native":
+            # The file index outlives the rolled-back transaction: rebuild it from the
+            # (now empty) database so the next test starts from nothing.
+            with db.sessionmaker() as session:
+                backend_of(session).rebuild(session)
+                session.commit()
+                backend_of(session).store.close()  # no open files left to the collector
+
+
 @pytest.fixture()
 def engine(db):
-    """The app's search backend (FTS5 on SQLite, PostgreSQL on PostgreSQL)."""
+    """The app's search backend (FTS5, PostgreSQL or Whoosh)."""
     return backend_of(db)
 
 

@@ -172,3 +172,30 @@ def test_default_window_skips_far_events(client, db, make_user, make_incident, l
     login(make_user("editor"))
     page = client.get(f"/incidents/{inc.id}/import").get_data(as_text=True)
     assert 'value="2024-03-01T09:00"' in page  # one hour before the start, in the user zone
+
+
+def test_zip_limits_follow_the_settings(app, db, make_incident, tmp_path):
+    """DEBRIEF_ZIP_MAX_UNCOMPRESSED_MB applies to uploads: a ZIP over it is refused."""
+    from app.timeline.import_options import source_for
+    from app.timeline.importers import ImportFormatError, Source
+    from app.timeline.imports import run_import
+
+    inc = make_incident()
+    archive = tmp_path / "export.zip"
+    shutil.make_archive(str(archive.with_suffix("")), "zip", TEST_DATA / "slack" / "export")
+    big = tmp_path / "big.zip"
+    import zipfile
+    with zipfile.ZipFile(archive) as src, zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item))
+        dst.writestr("padding/2024-03-01.json", "[" + " " * (2 * 1024 * 1024) + "]")
+    with app.app_context():
+        app.config["DEBRIEF_ZIP_MAX_UNCOMPRESSED_MB"] = 1
+        try:
+            fmt, tz, sel = source_for({})
+            with pytest.raises(ImportFormatError, match="inflate past 1048576 bytes"):
+                run_import(db, None, inc, Source.from_path(big), "slack", tz, sel)
+        finally:
+            app.config["DEBRIEF_ZIP_MAX_UNCOMPRESSED_MB"] = 1024
+    db.rollback()
+    assert _count(db, inc.id) == 0

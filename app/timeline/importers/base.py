@@ -8,13 +8,19 @@ the CLI, the API, the fuzzers and the benchmarks.
 from __future__ import annotations
 
 import io
+import json
+import math
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from .archive import ZipLimits
 
 # Event kinds that place an event on the incident's clock (DOMAIN.md).
 KINDS = (
@@ -110,14 +116,65 @@ class NormalizedEvent:
             raise ValueError("NormalizedEvent.occurred_at must be timezone-aware")
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r}")
+        # Sources carry NUL, lone surrogates ("\\ud800" in JSON) and NaN, which SQLite's
+        # driver or PostgreSQL refuse at INSERT time: every importer's events are cleaned here.
+        self.text, self.text_original = storable_text(self.text), storable_text(
+            self.text_original)
+        self.source_id, self.event_type = storable_text(self.source_id), storable_text(
+            self.event_type)
+        for name in ("author_id", "author_name", "channel", "thread_ref"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, storable_text(value))
+        self.attachments = tuple(Attachment(*(None if v is None else storable_text(v) for v in (
+            a.name, a.url, a.mime))) for a in self.attachments)
+        self.raw = storable_json(self.raw)
+
+
+def storable_text(value: str) -> str:
+    """`value` with NUL and lone surrogates (which no database stores) replaced by U+FFFD."""
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = _SURROGATE.sub("\ufffd", value)
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE_JSON = re.compile(r"\\u0000|\\ud[89a-f]|NaN|Infinity")
+
+
+def storable_json(value: Any) -> Any:
+    """A JSON value PostgreSQL's jsonb accepts: clean strings, NaN/Infinity as strings."""
+    try:
+        if not _UNSTORABLE_JSON.search(json.dumps(value)):
+            return value  # the common case: one serialisation, no copy
+    except (TypeError, ValueError):
+        pass
+    return _clean_json(value)
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {storable_text(str(k)): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(v) for v in value]
+    return value
 
 
 @dataclass(slots=True)
 class ImportOptions:
-    """What the user chose: the zone for naive times, channels to keep."""
+    """What the user chose (zone for naive times, channels) and the installation's ZIP limits."""
 
     tz: tzinfo | None = None
     channels: frozenset[str] | None = None
+    zip_limits: ZipLimits | None = None  # None: the built-in limits
 
 
 @dataclass(slots=True)

@@ -94,7 +94,8 @@ class _Rows:
             # Stable across re-exports of the same rows: hash what the row says.
             key = "\x1f".join((label, channel or "", occurred.isoformat(), author or "", text))
             self.repeats[key] += 1
-            digest = hashlib.sha256(f"{key}\x1f{self.repeats[key]}".encode()).hexdigest()[:24]
+            digest = hashlib.sha256(f"{key}\x1f{self.repeats[key]}".encode(
+                "utf-8", "surrogatepass")).hexdigest()[:24]
             source_id = f"{self.importer}:{digest}"
         url = get["url"].strip()
         thread = get["thread"].strip()

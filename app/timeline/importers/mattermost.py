@@ -230,7 +230,7 @@ class MattermostImporter:
     ) -> Iterator[NormalizedEvent]:
         """Yield posts and their nested replies, line by line."""
         if source.is_zip:
-            with SafeZip(source) as archive:
+            with SafeZip(source, options.zip_limits) as archive:
                 member = _jsonl_member(archive.names())
                 if member is None:
                     raise ImportFormatError("no .jsonl file in the archive", file=source.name)

@@ -285,7 +285,7 @@ class SlackImporter:
         self, source: Source, options: ImportOptions, report: ParseReport
     ) -> Iterator[NormalizedEvent]:
         """Yield one event per kept message, channel by channel, day by day."""
-        with ExportTree(source) as tree:
+        with ExportTree(source, options.zip_limits) as tree:
             yield from self._parse_tree(tree, options, report)
 
     def _parse_tree(
