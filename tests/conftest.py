@@ -92,7 +92,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    started = _SERVICES.get("postgres", "no PostgreSQL server started")
+    # Under pytest-xdist the servers start in the workers; the passed counts reach here.
+    started = _SERVICES.get("postgres") or (
+        "PostgreSQL servers started by the test workers" if _PASSED_ON["postgres"]
+        else "no PostgreSQL server started")
     terminalreporter.write_line(
         f"[debrief] {started}; tests passed on postgres: {_PASSED_ON['postgres']}, "
         f"on sqlite: {_PASSED_ON['sqlite']}")
