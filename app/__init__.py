@@ -39,21 +39,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     errors.init_app(app)
 
+    from .actions.hooks import bp as action_hooks_bp
+    from .actions.views import bp as actions_bp
     from .auth.views import bp as auth_bp
-    from .incidents.views import bp as incidents_bp
-    from .incidents.admin_views import bp as admin_bp
-    from .timeline.alert_views import bp as alerts_bp
-    from .timeline.import_views import bp as imports_bp
-    from .timeline.moment_views import bp as moments_bp
-    from .timeline.views import bp as timeline_bp
     from .health import bp as health_bp
+    from .incidents.admin_views import bp as admin_bp
+    from .incidents.views import bp as incidents_bp
     from .job_views import bp as jobs_bp
     from .reviews.meeting_views import bp as review_meeting_bp
     from .reviews.template_views import bp as review_templates_bp
     from .reviews.views import bp as reviews_bp
     from .search.views import bp as search_bp
-    from .actions.views import bp as actions_bp
-    from .actions.hooks import bp as action_hooks_bp
+    from .timeline.alert_views import bp as alerts_bp
+    from .timeline.import_views import bp as imports_bp
+    from .timeline.moment_views import bp as moments_bp
+    from .timeline.views import bp as timeline_bp
 
     for bp in (auth_bp, incidents_bp, admin_bp, timeline_bp, imports_bp, alerts_bp, moments_bp,
                health_bp, search_bp, actions_bp, action_hooks_bp, reviews_bp,

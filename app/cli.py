@@ -14,8 +14,8 @@ from .chatops.cli import webhooks_cli
 from .db import session
 from .export.cli import export_cli, import_cli
 from .incidents.cli import incidents_cli
-from .reviews.cli import import_postmortems, reviews_cli
 from .ops.cli import backup_cli
+from .reviews.cli import import_postmortems, reviews_cli
 from .search.cli import search_cli
 from .timeline.cli import timeline_cli
 

@@ -37,8 +37,8 @@ def test_data() -> Path:
 import itertools  # noqa: E402
 import socket  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
-from typing import Any  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
+from typing import Any  # noqa: E402
 
 from sqlalchemy.orm import Session  # noqa: E402
 

@@ -12,8 +12,8 @@ from app.models import Role
 from . import serialize
 from .access import visible_action, visible_incident
 from .auth import api_user, require_role
-from .bodies import plain_date, validated
 from .blueprint import bp
+from .bodies import plain_date, validated
 from .paging import page_args, paged
 from .preconditions import require_match
 from .problems import ApiProblem, field_error

@@ -12,8 +12,8 @@ from app.models import MOMENTS, Provenance, Role
 from . import serialize
 from .access import editable_incident, visible_incident
 from .auth import api_user, require_role
-from .bodies import aware_time, validated
 from .blueprint import bp
+from .bodies import aware_time, validated
 from .paging import page_args, paged
 from .problems import ApiProblem, field_error
 

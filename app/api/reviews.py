@@ -13,8 +13,8 @@ from app.reviews.snapshot import build_snapshot
 from . import serialize
 from .access import review_of, visible_incident
 from .auth import api_user, require_role
-from .bodies import validated
 from .blueprint import bp
+from .bodies import validated
 from .preconditions import require_match
 from .problems import ApiProblem, field_error
 

@@ -12,8 +12,8 @@ from app.timeline import service
 from . import serialize
 from .access import editable_incident, visible_incident
 from .auth import api_user
-from .bodies import aware_time, validated
 from .blueprint import bp
+from .bodies import aware_time, validated
 from .paging import page_args, paged
 from .problems import ApiProblem, field_error
 

@@ -9,9 +9,9 @@ from functools import lru_cache
 from typing import Any
 
 import matplotlib
+from markupsafe import Markup
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
-from markupsafe import Markup
 
 _RC = {
     # A fixed salt and no date: the same data gives byte-identical SVG (cacheable, testable).

@@ -221,7 +221,7 @@ def _counts(incidents: list[Incident], sets: dict[str, list[int]], prefix: str,
     for i in incidents:
         for k in keys_of(i):
             sets.setdefault(f"{prefix}:{k}", []).append(i.id)
-    found = sorted((k.split(":", 1)[1] for k in sets if k.startswith(prefix + ":")))
+    found = sorted(k.split(":", 1)[1] for k in sets if k.startswith(prefix + ":"))
     return [{"name": k, "count": len(sets[f"{prefix}:{k}"]), "key": f"{prefix}:{k}"}
             for k in found]
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
 from wtforms.fields.choices import SelectChoice
 
 from app.auth.permissions import can_edit_incident

@@ -5,7 +5,6 @@ from .actions_extra import ReminderLog
 from .alerts import Alert, AlertIntegration
 from .api_token import ApiToken
 from .chatops import ChatChannelLink, ChatIntegration, WebhookDelivery, WebhookEndpoint
-from .search import SearchOutbox, SearchTerm
 from .enums import (
     MOMENTS,
     ActionPriority,
@@ -21,8 +20,9 @@ from .enums import (
 )
 from .incident import Incident, incident_member, incident_responder, incident_service, incident_tag
 from .org import LoginFailure, Service, Tag, Team, User, team_member
-from .review_meeting import FindingDismissal, ParkingItem, ReviewFeedback
 from .review import ContributingFactor, Review, ReviewRevision, ReviewSection, factor_event
+from .review_meeting import FindingDismissal, ParkingItem, ReviewFeedback
+from .search import SearchOutbox, SearchTerm
 from .timeline import TimelineEvent, TimelineImport
 
 __all__ = [

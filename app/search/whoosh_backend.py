@@ -15,7 +15,6 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import bindparam, delete, func, insert, literal, not_, select
 from sqlalchemy.orm import Session, sessionmaker
-from whoosh import query as wq
 
 from app.auth.permissions import visible_incidents_clause
 from app.models import Incident, SearchOutbox, SearchTerm

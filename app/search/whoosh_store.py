@@ -29,6 +29,7 @@ from whoosh.searching import Searcher
 
 from . import document
 
+
 class SectionBoost(Filter):
     """Weigh each word by the section it came from, marked by SECTION tokens in the text.
 

@@ -18,11 +18,10 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app import jobs
 from app.auth.decorators import editable_incident_or_404
 from app.db import session
 from app.models import TimelineImport
-
-from app import jobs
 
 from . import background, imports, uploads
 from .import_options import ImportRequestError, form_defaults, parse_options, source_for

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.models import TimelineEvent
 from sqlalchemy import func, select
+
+from app.models import TimelineEvent
 
 START = datetime(2025, 3, 4, 10, 0, tzinfo=UTC)
 

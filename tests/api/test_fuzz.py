@@ -18,7 +18,6 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.modes import GenerationMode
 
 from app.api.openapi import document
-
 from tests.api.conftest import bearer
 
 # Enough to find the classic faults (empty, huge, NUL, wrong types) in about a minute;

@@ -18,8 +18,13 @@ from app.reviews.postmortem_parser import (
     PostmortemParseError,
     parse_postmortem,
 )
-from tests.fuzz.mutations import fixture_files, fuzz_settings, json_values, mutated_bytes, \
-    time_limit
+from tests.fuzz.mutations import (
+    fixture_files,
+    fuzz_settings,
+    json_values,
+    mutated_bytes,
+    time_limit,
+)
 
 SEEDS = fixture_files("postmortems", ".md")
 ZONES = [None, UTC, ZoneInfo("Europe/London"), ZoneInfo("Pacific/Chatham")]

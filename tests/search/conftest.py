@@ -16,7 +16,6 @@ from app.models import (
 from app.search.tracking import backend_of
 from app.timeline.service import add_event
 
-
 SEARCH_BACKENDS = ["native", "whoosh"]
 
 

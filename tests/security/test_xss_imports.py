@@ -131,9 +131,9 @@ def test_back_catalogue_postmortem_is_shown_inert(client, db, make_user, login, 
     """The Markdown postmortem importer: front matter, sections, timeline, actions."""
     from datetime import UTC
 
-    from app.reviews.backcatalogue import import_file
-
     import yaml
+
+    from app.reviews.backcatalogue import import_file
 
     front = yaml.safe_dump({"title": f"{PAYLOAD} latency", "date": "2022-11-08",
                             "severity": "SEV2", "services": ["checkout"],

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -25,8 +24,8 @@ from typing import Any, ClassVar
 
 from ..kinds import guess_kind
 from .base import ImportFormatError, ImportOptions, NormalizedEvent, ParseReport, Source
+from .jsondoc import JsonDoc
 from .registry import register
-from .timeparse import parse_iso
 
 _ISSUE_URL = re.compile(
     r"(?:api\.github\.com/repos|github\.com)/([^/\s]+/[^/\s]+)/(?:issues|pull)/(\d+)")
@@ -34,45 +33,8 @@ _NOISE = {"subscribed", "unsubscribed", "mentioned"}
 _LIST_KEYS = ("comments", "events", "timeline")
 
 
-class _Doc:
-    """Typed access to a parsed JSON document; every failure names the file and field."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-
-    def error(self, message: str, path: str) -> ImportFormatError:
-        return ImportFormatError(message, file=self.file, field=path or None)
-
-    def obj(self, value: Any, path: str, *, optional: bool = False) -> dict[str, Any]:
-        if value is None and optional:
-            return {}
-        if not isinstance(value, dict):
-            raise self.error(f"expected an object, got {type(value).__name__}", path)
-        return value
-
-    def items(self, value: Any, path: str) -> list[Any]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.error(f"expected a list, got {type(value).__name__}", path)
-        return value
-
-    def text(self, value: Any, path: str) -> str | None:
-        if value is None or isinstance(value, str):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        if isinstance(value, float) and math.isfinite(value):
-            return str(value)
-        raise self.error(f"expected text, got {value!r:.20}", path)
-
-    def time(self, value: Any, path: str) -> datetime:
-        if not isinstance(value, str):
-            raise self.error("missing or non-text timestamp", path)
-        try:
-            return parse_iso(value, file=self.file, field=path)
-        except OverflowError:
-            raise self.error(f"timestamp out of range: {value[:40]!r}", path) from None
+class _Doc(JsonDoc):
+    """JsonDoc plus this format's own values."""
 
     def login(self, value: Any, path: str) -> tuple[str | None, str | None]:
         user = self.obj(value, path, optional=True)

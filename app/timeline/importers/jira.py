@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any, ClassVar
 
 from ..kinds import guess_kind
@@ -35,8 +33,8 @@ from ..kinds import guess_kind
 from . import jira_csv  # noqa: F401
 from .base import Attachment, ImportFormatError, ImportOptions, NormalizedEvent, ParseReport, Source
 from .jira_adf import adf_to_markdown, wiki_to_markdown
+from .jsondoc import JsonDoc
 from .registry import register
-from .timeparse import parse_iso
 
 _STATUS_KINDS = {
     "resolved": "recovery", "done": "recovery", "closed": "recovery", "fixed": "recovery",
@@ -68,37 +66,8 @@ def render_body(body: Any) -> tuple[str, str, tuple[Attachment, ...]]:
     return text, json.dumps(body, ensure_ascii=False), attachments
 
 
-class _Doc:
-    """Typed access to a parsed JSON document; every failure names the file and field."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-
-    def error(self, message: str, path: str) -> ImportFormatError:
-        return ImportFormatError(message, file=self.file, field=path or None)
-
-    def obj(self, value: Any, path: str, *, optional: bool = False) -> dict[str, Any]:
-        if value is None and optional:
-            return {}
-        if not isinstance(value, dict):
-            raise self.error(f"expected an object, got {type(value).__name__}", path)
-        return value
-
-    def items(self, value: Any, path: str) -> list[Any]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.error(f"expected a list, got {type(value).__name__}", path)
-        return value
-
-    def text(self, value: Any, path: str) -> str | None:
-        if value is None or isinstance(value, str):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        if isinstance(value, float) and math.isfinite(value):
-            return str(value)
-        raise self.error(f"expected text, got {value!r:.20}", path)
+class _Doc(JsonDoc):
+    """JsonDoc plus this format's own values."""
 
     def body(self, value: Any, path: str) -> Any:
         if isinstance(value, dict) and _depth(value) > _MAX_BODY_DEPTH:
@@ -106,14 +75,6 @@ class _Doc:
         if value is None or isinstance(value, (str, dict)):
             return value
         raise self.error("expected wiki-markup text or an ADF document", path)
-
-    def time(self, value: Any, path: str) -> datetime:
-        if not isinstance(value, str):
-            raise self.error("missing or non-text timestamp", path)
-        try:
-            return parse_iso(value, file=self.file, field=path)
-        except OverflowError:
-            raise self.error(f"timestamp out of range: {value[:40]!r}", path) from None
 
     def user(self, value: Any, path: str) -> tuple[str | None, str | None]:
         user = self.obj(value, path, optional=True)
