@@ -204,7 +204,7 @@ def _timeline(db: Session, rng: random.Random, inc: Incident, moments: dict[str,
     ]
     span = (moments["recovered_at"] - first).total_seconds()
     filler = rng.randrange(6, 75)
-    for i in range(filler):
+    for _ in range(filler):
         at = first + timedelta(seconds=rng.uniform(0, span))
         author = rng.choice(engineers)
         key.append((at, "slack", author.display_name, rng.choice(CHATTER), EventKind.OTHER))

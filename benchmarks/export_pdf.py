@@ -85,7 +85,7 @@ def build(url: str, instance: str, events: int, incidents: int) -> dict[str, int
                 "messaging"):
         body = "\n\n".join(_text(rng, 90) for _ in range(6))
         save_section(db, owner, review, key, body, section(review, key).version)
-    for n in range(12):
+    for _ in range(12):
         f = add_factor(db, owner, review, rng.choice(("detection", "process", "recovery")),
                        _text(rng, 12))
         create_action(db, owner, ActionData(title=_text(rng, 8)[:120], incident_id=inc.id,

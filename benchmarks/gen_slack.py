@@ -69,7 +69,7 @@ def generate_slack_export(
             for cid, name in chans], indent=1))
         for dm in ("groups.json", "dms.json", "mpims.json"):
             zf.writestr(dm, "[]")
-        for index, (cid, name) in enumerate(chans):
+        for index, (_cid, name) in enumerate(chans):
             count = messages // channels + (1 if index < messages % channels else 0)
             _write_channel(zf, rng, name, count, user_ids, chans)
     return path

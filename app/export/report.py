@@ -263,8 +263,9 @@ _BUCKET_LABELS = [label for label, _, _ in metrics.BUCKET_EDGES]
 def describe(key: str) -> str:
     """What a figure's key means, in words; ValueError (naming `pick`) for an unknown key."""
     kind, _, rest = key.partition(":")
-    label = (lambda k: metrics.METRICS_BY_KEY[k].label if k in metrics.METRICS_BY_KEY
-             else None)
+    def label(k: str) -> str | None:
+        return metrics.METRICS_BY_KEY[k].label if k in metrics.METRICS_BY_KEY else None
+
     try:
         if key in ("all", "restricted"):
             return {"all": "all incidents", "restricted": "restricted incidents"}[key]

@@ -32,7 +32,7 @@ def test_every_api_route_is_documented_and_nothing_else(app):
 
 def test_every_schema_is_valid_json_schema_and_every_operation_answers_problems():
     doc = document_copy()
-    for name, schema in doc["components"]["schemas"].items():
+    for schema in doc["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
     for path, item in doc["paths"].items():
         for method, op in item.items():

@@ -2,8 +2,8 @@
 
 PDF rendering is slow, so render-heavy tests use `shared`: one app on its own throwaway
 SQLite database for the session, migrated once; a module builds its data once (module
-fixtures, `Shared.once`), renders its PDFs once and checks them in several tests. Tests about permissions and figures keep the per-test `app`
-(rolled back, both backends).
+fixtures, `Shared.once`), renders its PDFs once and checks them in several tests. Tests
+about permissions and figures keep the per-test `app` (rolled back, both backends).
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def test_json_download_is_the_complete_export(client, login, reviewed):
 def test_incident_csv_neutralises_formulas_and_hides_restricted(client, login, make_user,
                                                                   make_incident):
     viewer = make_user("viewer")
-    for n, title in enumerate(DANGEROUS):
+    for title in DANGEROUS:
         make_incident(title=title, services=[], summary="")
     make_incident(title="Credential leak", type="security", actor=make_user("editor"))
     login(viewer)

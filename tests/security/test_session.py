@@ -142,7 +142,7 @@ def test_login_is_throttled_per_account_across_addresses(client, make_user):
 
 @SINGLE_DB
 def test_throttle_answers_alike_for_unknown_accounts(client):
-    for n in range(auth_service.LOGIN_MAX_FAILURES):
+    for _ in range(auth_service.LOGIN_MAX_FAILURES):
         _login(client, "nobody@example.com", "wrong password!")
     resp = _login(client, "nobody@example.com", "wrong password!")
     assert resp.status_code == 429  # the same answer as for a real account: no enumeration

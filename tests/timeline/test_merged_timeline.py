@@ -84,10 +84,10 @@ def test_slack_pagerduty_jira_merge_in_utc_with_hand_computed_moments(
     times = [e.occurred_at for e in events]
     assert times == sorted(times) and all(t.utcoffset().total_seconds() == 0 for t in times)
     # The three sources interleave in true time order, whatever zone each was written in.
+    marks = {_z("2024-03-05T14:02:11"), _z("2024-03-05T14:05:00"), _z("2024-03-05T14:20:00"),
+             _z("2024-03-05T14:30:00"), _z("2024-03-05T14:35:00")}
     order = [(e.occurred_at, e.source) for e in events
-             if e.occurred_at.replace(microsecond=0) in {_z("2024-03-05T14:02:11"), _z("2024-03-05T14:05:00"),
-                                  _z("2024-03-05T14:20:00"), _z("2024-03-05T14:30:00"),
-                                  _z("2024-03-05T14:35:00")}]
+             if e.occurred_at.replace(microsecond=0) in marks]
     assert [s for _, s in order] == ["pagerduty", "jira", "slack", "jira", "slack"]
 
     found = {row.suggestion.moment: row.suggestion for row in moments.suggestions(db, incident)}
