@@ -15,6 +15,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SECRET_KEY": (None, "session signing key; generated into instance/secret_key if unset"),
     "SEARCH_BACKEND": (None, "sqlite-fts5, postgres or whoosh; default follows the database"),
     "SEARCH_PAGE_SIZE": (20, "hits per page of search results"),
+    "SIMILAR_CACHE_SECONDS": (60, "how long one process reuses a viewer's \"similar "
+                                  "incidents\" list (0: never); visibility is checked on "
+                                  "every use"),
     "WHOOSH_DIR": (None, "Whoosh index folder; default instance/whoosh"),
     "SEVERITY_LABELS": ("SEV1,SEV2,SEV3,SEV4", "labels of the four ordered severity levels"),
     "DEFAULT_TIMEZONE": ("UTC", "zone for new users and for anonymous pages"),

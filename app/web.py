@@ -13,7 +13,8 @@ from .rendering import render_markdown
 from .timefmt import input_value, show
 
 
-def _viewer_zone() -> str:
+def viewer_zone() -> str:
+    """The zone times are shown in: the signed-in user's, else the default."""
     # Looked up once per request: a 500-event page asks three times per event, and each
     # current_user lookup goes through Flask-Login's proxy.
     if "viewer_zone" not in g:
@@ -26,7 +27,7 @@ def _viewer_zone() -> str:
 
 def localtime(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A UTC time shown in the viewer's zone, with the zone named."""
-    return show(dt, _viewer_zone(), fmt)
+    return show(dt, viewer_zone(), fmt)
 
 
 def severity_label(level: int | None) -> str:
@@ -54,8 +55,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["severity"] = severity_label
     app.jinja_env.filters["input_time"] = lambda dt, seconds=False: input_value(
-        dt, _viewer_zone(), seconds=seconds)
+        dt, viewer_zone(), seconds=seconds)
     app.jinja_env.globals["url_with"] = url_with
-    app.jinja_env.globals["viewer_zone"] = _viewer_zone
+    app.jinja_env.globals["viewer_zone"] = viewer_zone
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -242,6 +242,8 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=100_000,
                         help="cap per connection, so a run is bounded in count too")
     parser.add_argument("--profile", action="store_true", help="cProfile the incident page")
+    parser.add_argument("--profile-only", action="store_true",
+                        help="load, cProfile the incident page in-process, and stop")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress shows when piped to a file
 
@@ -276,8 +278,10 @@ def main() -> None:
               f"{time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()
         print(f"search: {reindex(url)} in {time.perf_counter() - t0:.1f} s")
-        if args.profile:
+        if args.profile or args.profile_only:
             profile_page(url, ids["big"])
+        if args.profile_only:
+            return
 
         backend = "sqlite" if url.startswith("sqlite") else "postgresql"
         cfg = (f"gunicorn -w {args.workers} sync, {args.connections} connections, "

@@ -140,6 +140,9 @@ def app(db_url: str, _apps: dict[str, object], tmp_path_factory: pytest.TempPath
         flask_app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance),
                                 "DEBRIEF_DATABASE_URL": db_url, "SECRET_KEY": "test-secret"})
         _apps[db_url] = flask_app
+    # The app outlives each test's rolled-back data: forget lists it keeps from earlier
+    # tests, whose row ids may be reused.
+    flask_app.extensions.pop("debrief_similar", None)
     db = database(flask_app)
     connection = db.engine.connect()
     outer = connection.begin()

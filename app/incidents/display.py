@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
@@ -26,7 +27,10 @@ from app.search.service import similar_incidents
 from app.timeline import moments
 from app.timeline.service import EventFilter, events_query
 
+from app.web import viewer_zone
+
 from . import metrics
+from .event_html import row_renderer
 from .forms import MembersForm, MomentForm
 
 MOMENT_LABELS = {
@@ -88,9 +92,13 @@ def incident_page_context(db: Session, user: Any, incident: Incident,
     people_form.members.choices = people_form.responders.choices = people_choices(db)
     people_form.members.data = [u.id for u in incident.members]
     people_form.responders.data = [u.id for u in incident.responders]
+    can_edit = can_edit_incident(user, incident)
+    events_url = url_for("timeline.add", incident_id=incident.id)
     return {
         "incident": incident,
-        "can_edit": can_edit_incident(user, incident),
+        "can_edit": can_edit,
+        "events_url": events_url,
+        "event_row": row_renderer(viewer_zone(), can_edit, events_url),
         "moments": moment_rows(incident),
         "durations": duration_rows(incident),
         "events": events,
@@ -104,8 +112,9 @@ def incident_page_context(db: Session, user: Any, incident: Incident,
         "factors": list(db.scalars(select(ContributingFactor).where(
             ContributingFactor.incident_id == incident.id))),
         "actions": list(db.scalars(select(Action).where(Action.incident_id == incident.id))),
-        "suggestions": moments.suggestions(db, incident, status_mapping) if can_edit_incident(
-            user, incident) else [],
+        "suggestions": moments.suggestions(
+            db, incident, status_mapping,
+            events if flt == EventFilter() else None) if can_edit else [],
         "moment_form": moment_form,
         "similar": similar_incidents(db, user, incident),
         "people_form": people_form,

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app, has_app_context
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from app.auth.permissions import visible_incidents_clause
+from app.models import Incident
 
 from . import clauses
 from .protocol import Hit, Results, SearchRequest
@@ -101,9 +109,60 @@ def relaxed(query: Query) -> Query | None:
     return Query(words[0] if len(words) == 1 else Or(words), query.filters)
 
 
+class _SimilarCache:
+    """Recent "similar incidents" lists of one app, per viewer and incident version.
+
+    The list is a ranked query over every document (the costliest part of an incident
+    page), while its answer barely moves from one view to the next. Kept for a short
+    time only; who may see what is checked again on every use.
+    """
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple[Any, ...], tuple[float, list[Hit]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], ttl: float) -> list[Hit] | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None or time.monotonic() - found[0] > ttl:
+                return None
+            self.entries.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple[Any, ...], hits: list[Hit]) -> None:
+        with self.lock:
+            self.entries[key] = (time.monotonic(), hits)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+
 def similar_incidents(db: Session, user: Any, incident: Any, limit: int = 5) -> list[Hit]:
-    """Incidents `user` may see that resemble `incident`, best first."""
-    return backend_of(db).more_like_this(db, user, incident, limit)
+    """Incidents `user` may see that resemble `incident`, best first.
+
+    Inside an app, a viewer's list is reused for `DEBRIEF_SIMILAR_CACHE_SECONDS` unless
+    the incident changed; every reuse drops hits the viewer may no longer see (made
+    restricted, membership removed, deleted), so a cached list never leaks.
+    """
+    ttl = float(current_app.config.get("DEBRIEF_SIMILAR_CACHE_SECONDS", 0)) if (
+        has_app_context()) else 0.0
+    if ttl <= 0:
+        return backend_of(db).more_like_this(db, user, incident, limit)
+    cache = current_app.extensions.setdefault("debrief_similar", _SimilarCache())
+    key = (incident.id, incident.updated_at, getattr(user, "id", None),
+           getattr(user, "role", None), limit)
+    hits = cache.get(key, ttl)
+    if hits is None:
+        hits = backend_of(db).more_like_this(db, user, incident, limit)
+        cache.put(key, hits)
+        return hits
+    if not hits:
+        return hits
+    visible = set(db.scalars(select(Incident.id).where(
+        Incident.id.in_([h.incident_id for h in hits]), visible_incidents_clause(user))))
+    return [h for h in hits if h.incident_id in visible]
 
 
 def reindex(db: Session, progress: Any = None) -> int:

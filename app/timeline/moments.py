@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -36,11 +37,16 @@ class SuggestionRow:
                 and not self.agrees)
 
 
-def suggestions(db: Session, incident: Incident, mapping: dict[str, str] | None = None
-                ) -> list[SuggestionRow]:
-    """Suggested moments from the incident's visible timeline, with current values."""
-    events = db.scalars(select(TimelineEvent).where(
-        TimelineEvent.incident_id == incident.id, TimelineEvent.hidden.is_(False))
+def suggestions(db: Session, incident: Incident, mapping: dict[str, str] | None = None,
+                visible_events: Iterable[TimelineEvent] | None = None) -> list[SuggestionRow]:
+    """Suggested moments from the incident's visible timeline, with current values.
+
+    `visible_events`, when the caller already holds them (every event not hidden, in time
+    order), saves reading the timeline twice.
+    """
+    events = visible_events if visible_events is not None else db.scalars(
+        select(TimelineEvent).where(
+            TimelineEvent.incident_id == incident.id, TimelineEvent.hidden.is_(False))
         .order_by(TimelineEvent.occurred_at, TimelineEvent.id))
     rows = []
     for s in suggest_moments(events, mapping):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.auth.decorators import editable_incident_or_404
@@ -43,6 +43,20 @@ def add(incident_id: int):
     session().commit()
     flash("Event added.", "success")
     return _back(incident.id)
+
+
+@bp.get("/incidents/<int:incident_id>/events/<int:event_id>/edit")
+@login_required
+def edit_form(incident_id: int, event_id: int):
+    """One event's editor: time, kind, text, annotation, flags, and "set as moment"."""
+    from app.incidents.display import MOMENT_LABELS
+    from app.models import MOMENTS, EventKind
+
+    incident = editable_incident_or_404(incident_id)
+    event = service.event_of(session(), incident, event_id) or abort(404)
+    return render_template("timeline/edit_event.html", incident=incident, event=event,
+                           kinds=[k.value for k in EventKind],
+                           moments=[(m, MOMENT_LABELS[m]) for m in MOMENTS])
 
 
 @bp.post("/incidents/<int:incident_id>/events/<int:event_id>")

@@ -100,10 +100,12 @@ def test_facilitator_journey(log_in, live_server, tmp_path: Path) -> None:
     # left as it is: same time shown, not marked as a changed time.
     ack = page.locator("li.event", has_text="checkout is down, see").first
     shown = ack.locator("time").inner_text()
-    ack.locator("summary", has_text="Edit").click()
-    ack.get_by_label("Annotation (what did the responder see here?)").fill(
+    ack.get_by_role("link", name="Edit or set as moment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit event")
+    page.get_by_label("Annotation (what did the responder see here?)").fill(
         "The checkout dashboard showed 5xx at 40%.")
-    ack.get_by_role("button", name="Save event").click()
+    page.get_by_role("button", name="Save event").click()
+    assert page.url.startswith(incident_url)
     ack = page.locator("li.event", has_text="checkout is down, see").first
     expect(ack.locator(".annotation")).to_contain_text("The checkout dashboard showed 5xx")
     expect(ack.locator("time")).to_have_text(shown)

@@ -137,6 +137,73 @@ def test_timeline_add_edit_star_hide(client, db, make_user, make_incident, login
     assert "Alert fired (p95)" in page and "originally" in page
 
 
+def test_timeline_buttons_and_event_editor_page(client, db, make_user, make_incident, login):
+    """The page's star button and edit link lead where they say: one shared form posts the
+    flag, and each event's editor is its own page with the text and "set as moment"."""
+    from app.timeline.service import add_event
+
+    inc = make_incident()
+    ev = add_event(db, None, inc, datetime(2025, 3, 4, 10, 1, tzinfo=UTC), "Deploy **v42**")
+    db.commit()
+    login(make_user("editor"))
+    page = client.get(f"/incidents/{inc.id}").get_data(as_text=True)
+    assert page.count('<form id="event-flags"') == 1  # one form, not one per event
+    star = re.search(r'<button form="event-flags" formaction="([^"]+)" name="op" '
+                     r'value="star"', page).group(1)
+    assert star == f"/incidents/{inc.id}/events/{ev.id}/flags"
+    token = re.search(r'id="event-flags".*?name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post(star, data={"csrf_token": token, "op": "star"}).status_code == 302
+    db.refresh(ev)
+    assert ev.starred
+    edit = re.search(r'<a href="([^"]+)">Edit or set as moment</a>', page).group(1)
+    editor = client.get(edit)
+    assert editor.status_code == 200
+    html = editor.get_data(as_text=True)
+    assert "Deploy **v42**</textarea>" in html and "Set as moment" in html
+    client.post(f"/incidents/{inc.id}/events/{ev.id}/promote", data={
+        "csrf_token": _token(client, edit), "moment": "detected_at"})
+    db.refresh(inc)
+    assert inc.detected_at == datetime(2025, 3, 4, 10, 1, tzinfo=UTC)
+
+
+def test_viewer_sees_no_event_tools(client, db, make_user, make_incident, login):
+    from app.timeline.service import add_event
+
+    inc = make_incident()
+    ev = add_event(db, None, inc, datetime(2025, 3, 4, 10, 1, tzinfo=UTC), "Paged on-call")
+    db.commit()
+    login(make_user("viewer"))
+    page = client.get(f"/incidents/{inc.id}").get_data(as_text=True)
+    assert "Paged on-call" in page
+    assert "event-flags" not in page and "Edit or set as moment" not in page
+    assert client.get(f"/incidents/{inc.id}/events/{ev.id}/edit").status_code == 403
+
+
+def test_kept_timeline_rows_follow_every_change(client, db, make_user, make_incident, login):
+    """Rows are reused between views, yet a star, an edit, another viewer's zone or role
+    shows at once."""
+    from app.timeline.service import add_event
+
+    inc = make_incident()
+    ev = add_event(db, None, inc, datetime(2025, 3, 4, 10, 1, tzinfo=UTC), "Rollback started")
+    db.commit()
+    login(make_user("editor", timezone="UTC"))
+    page = client.get(f"/incidents/{inc.id}").get_data(as_text=True)
+    assert "2025-03-04 10:01:00 UTC" in page and ">Star</button>" in page
+    token = _token(client, f"/incidents/{inc.id}")
+    client.post(f"/incidents/{inc.id}/events/{ev.id}/flags", data={"csrf_token": token,
+                                                                     "op": "star"})
+    client.post(f"/incidents/{inc.id}/events/{ev.id}", data={
+        "csrf_token": token, "text": "Rollback of v42 started", "annotation": "seen at 40%"})
+    page = client.get(f"/incidents/{inc.id}").get_data(as_text=True)
+    assert ">Unstar</button>" in page and "Rollback of v42 started" in page
+    assert "seen at 40%" in page and 'title="starred"' in page
+    client.post("/logout", data={"csrf_token": token})
+    login(make_user("viewer", timezone="Asia/Tokyo"))
+    page = client.get(f"/incidents/{inc.id}").get_data(as_text=True)
+    assert "2025-03-04 19:01:00 JST" in page and "Unstar" not in page
+
+
 def test_event_text_is_rendered_safely(client, db, make_user, make_incident, login):
     from app.timeline.service import add_event
 

@@ -60,3 +60,29 @@ def test_cli_as_a_non_member_hides_it(app, world, make_user):
     out = runner.invoke(args=["search", "query", WORD, "--as", world["member"].email,
                               "--json"])
     assert json.loads(out.output.splitlines()[0])["id"] == world["secret"].id
+
+
+def test_a_reused_similar_list_drops_what_the_viewer_lost(app, db, world, make_incident):
+    """Similar lists are reused for a minute, but losing membership hides the incident
+    on the very next view, and a change to the incident computes its list afresh."""
+    from datetime import UTC, datetime
+
+    assert app.config["DEBRIEF_SIMILAR_CACHE_SECONDS"] > 0  # the default is on
+    lookalike = make_incident(title="Credential exposure", services=["checkout"],
+                              summary=f"A {WORD} token was found in a public repository.")
+    member = world["member"]
+    with app.app_context():
+        assert world["secret"].id in [
+            h.incident_id for h in service.similar_incidents(db, member, lookalike)]
+        world["secret"].members.remove(member)
+        db.commit()
+        assert world["secret"].id not in [
+            h.incident_id for h in service.similar_incidents(db, member, lookalike)]
+        newer = make_incident(title="Another credential exposure", services=["checkout"],
+                              summary=f"A {WORD} token leaked into a public repository.")
+        assert newer.id not in [  # within the minute, the list is the one computed above
+            h.incident_id for h in service.similar_incidents(db, member, lookalike)]
+        lookalike.updated_at = datetime.now(UTC)
+        db.commit()
+        assert newer.id in [
+            h.incident_id for h in service.similar_incidents(db, member, lookalike)]

@@ -52,6 +52,7 @@ RULES: dict[str, str] = {
     "POST incidents.set_moment": "editor",
     "POST incidents.set_people": "editor",
     "POST timeline.add": "editor",
+    "GET timeline.edit_form": "editor",
     "POST timeline.edit": "editor",
     "POST timeline.flags": "editor",
     "POST moments.promote": "editor",
