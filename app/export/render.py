@@ -14,7 +14,7 @@ from app.models import Incident
 from app.rendering import markdown_to_html
 from app.timefmt import show
 
-from . import charts, onepager, pdf, report
+from . import onepager, report
 from .review_data import review_document
 
 _KEY_DURATIONS = ("time_to_detect", "time_to_acknowledge", "time_to_repair", "time_to_recover")
@@ -23,8 +23,12 @@ _KEY_DURATIONS = ("time_to_detect", "time_to_acknowledge", "time_to_repair", "ti
 _FIT_STEPS = ((8, 700), (5, 450), (3, 250), (2, 120))
 
 
+# WeasyPrint and matplotlib are imported where a PDF or a chart is made, not at start:
+# together they are most of a worker's memory, and importers and most pages never use them.
 def _frame(title: str, stamp: str, zone: str, restricted: bool,
            watermark: str | None) -> dict[str, Any]:
+    from . import charts, pdf
+
     cfg = current_app.config
     return {"doc_title": title, "stamp": stamp, "zone": zone, "restricted": restricted,
             "watermark_uri": charts.watermark_data_uri(watermark) if watermark else None,
@@ -37,6 +41,8 @@ def _data_limit() -> int:
 
 def to_pdf(html: str) -> bytes:
     """The PDF of an export page, loading only Debrief's own static files."""
+    from . import pdf
+
     return pdf.render_pdf(html, current_app.static_folder or "", _data_limit())
 
 
@@ -102,6 +108,8 @@ def review_html(db: Session, viewer: Any, incident: Incident, zone: str, *,
 
 def one_pager_pdf(db: Session, viewer: Any, incident: Incident, zone: str) -> bytes:
     """The leadership one-pager as a one-page PDF (lists shortened until it fits)."""
+    from . import pdf
+
     for fit in range(len(_FIT_STEPS)):
         html = review_html(db, viewer, incident, zone, one_pager=True, fit=fit)
         doc = pdf.render_document(html, current_app.static_folder or "", _data_limit())
@@ -113,6 +121,8 @@ def one_pager_pdf(db: Session, viewer: Any, incident: Incident, zone: str) -> by
 def report_context(db: Session, viewer: Any, query: report.ReportQuery, zone: str
                    ) -> dict[str, Any]:
     """The period report's data and charts, for the web page and the PDF alike."""
+    from . import charts
+
     labels = current_app.config["DEBRIEF_SEVERITY_LABELS"]
     data = report.build(db, viewer, query, today_utc(), zone)
     return {"r": data, "q": query, "charts": charts.report_charts(data, labels), "zone": zone,

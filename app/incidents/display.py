@@ -44,6 +44,16 @@ MOMENT_LABELS = {
 }
 
 
+# What the timeline rows (templates/incidents/_event.html) and moment suggestions read.
+# The raw item stays last: the row cache keys on every column but that one.
+_ROW_COLUMNS = (
+    TimelineEvent.id, TimelineEvent.occurred_at, TimelineEvent.original_occurred_at,
+    TimelineEvent.source, TimelineEvent.channel, TimelineEvent.author_name,
+    TimelineEvent.kind, TimelineEvent.event_type, TimelineEvent.starred, TimelineEvent.hidden,
+    TimelineEvent.edited_at, TimelineEvent.text, TimelineEvent.text_original,
+    TimelineEvent.annotation, TimelineEvent.raw)
+
+
 def people_choices(db: Session) -> list[SelectChoice]:
     """Active users as select choices."""
     return choices((u.id, f"{u.display_name} <{u.email}>") for u in db.scalars(
@@ -81,7 +91,9 @@ def incident_page_context(db: Session, user: Any, incident: Incident,
                           status_mapping: dict[str, str] | None = None) -> dict[str, Any]:
     """Template variables for the incident page."""
     flt = EventFilter.from_args(args)
-    events = list(db.scalars(events_query(incident.id, flt)))
+    # Plain rows, not ORM objects: the page only reads them, and a 500-event timeline
+    # loads several times faster this way.
+    events = list(db.execute(events_query(incident.id, flt).with_only_columns(*_ROW_COLUMNS)))
     sources = list(db.scalars(select(TimelineEvent.source).distinct().where(
         TimelineEvent.incident_id == incident.id).order_by(TimelineEvent.source)))
     authors = list(db.scalars(select(TimelineEvent.author_name).distinct().where(

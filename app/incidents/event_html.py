@@ -42,10 +42,12 @@ class RowCache:
 
 
 def row_key(e: Any, zone: str, can_edit: bool, events_url: str) -> tuple[Any, ...]:
-    """Every input of the row template: keep in step with templates/incidents/_event.html."""
-    return (e.id, e.occurred_at, e.original_occurred_at, e.source, e.channel, e.author_name,
-            e.kind, e.starred, e.hidden, e.edited_at, e.text_original if e.edited_at else None,
-            e.text, e.annotation, zone, can_edit, events_url)
+    """Every input of the row template: keep in step with templates/incidents/_event.html.
+
+    `e` is a row of the incident page's columns (app/incidents/display.py), whose last one,
+    the raw source item, the template does not show (and a dict cannot be hashed).
+    """
+    return (e[:-1], zone, can_edit, events_url)
 
 
 def row_renderer(zone: str, can_edit: bool, events_url: str) -> Callable[[Any], Markup]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from .protocol import SearchBackend
 
 BACKENDS: dict[str, Callable[[dict[str, Any]], SearchBackend]] = {}
+# The backends that ship with Debrief, by name, and the module that registers each.
+BUILT_IN = {"sqlite-fts5": "fts5", "postgres": "postgres", "whoosh": "whoosh_backend"}
 
 
 def register(name: str) -> Callable[[type], type]:
@@ -28,12 +31,13 @@ def default_for(dialect: str) -> str:
 
 def create(config: dict[str, Any], dialect: str) -> SearchBackend:
     """Build the configured backend (or the database's own) for one app."""
-    from . import fts5, postgres, whoosh_backend  # noqa: F401 - registers the built-in backends
-
     name = config.get("DEBRIEF_SEARCH_BACKEND") or default_for(dialect)
+    if name in BUILT_IN:
+        # Imported on demand: Whoosh costs every process memory it does not use otherwise.
+        import_module(f"{__package__}.{BUILT_IN[name]}")  # registers the backend
     if name not in BACKENDS:
         raise RuntimeError(f"DEBRIEF_SEARCH_BACKEND: unknown backend {name!r}; "
-                           f"known: {', '.join(sorted(BACKENDS))}")
+                           f"known: {', '.join(sorted(set(BACKENDS) | set(BUILT_IN)))}")
     needs = {"sqlite-fts5": "sqlite", "postgres": "postgresql"}.get(name)
     if needs and needs != dialect:
         raise RuntimeError(f"DEBRIEF_SEARCH_BACKEND={name} needs a {needs} database, "

@@ -46,6 +46,8 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(rolled back|reverted|mitigated|fail(ed)? ?over)\b", re.I)),
     ("recovered_at", re.compile(r"\b(all[- ]clear|fully recovered|back to normal)\b", re.I)),
 )
+# One scan that every hinting phrase matches: most chat lines hint at nothing.
+_ANY_PHRASE = re.compile("|".join(f"(?:{p.pattern})" for _, p in _PHRASES), re.I)
 _FIRING = frozenset({"firing", "active", "failing", "alert_failure"})
 SOURCE_LABELS = {
     "pagerduty": "PagerDuty", "oncall": "Splunk On-Call", "opsgenie": "Opsgenie",
@@ -120,9 +122,11 @@ def _weak(event: Any) -> list[tuple[str, str]]:
     text = getattr(event, "text", None)
     if not isinstance(text, str) or not text:
         return []
+    sample = text[:4000]
+    if _ANY_PHRASE.search(sample) is None:
+        return []
     found: list[tuple[str, str]] = []
     for moment, pattern in _PHRASES:
-        sample = text[:4000]
         for match in pattern.finditer(sample):
             # "not yet mitigated" and "is it back to normal?" are not evidence.
             if not asserted(sample, match, outcome=True):
