@@ -26,7 +26,6 @@ from app.models import (
 from app.search.service import similar_incidents
 from app.timeline import moments
 from app.timeline.service import EventFilter, events_query
-
 from app.web import viewer_zone
 
 from . import metrics
