@@ -22,7 +22,11 @@ TEMPLATE = "incidents/_event.html"
 class RowCache:
     """A bounded, thread-safe LRU of rendered rows."""
 
-    def __init__(self, max_entries: int = 20_000) -> None:
+    # Worst case: 10,000 keys and rows of up to 8 KB each (larger ones are not kept):
+    # about 160 MB; a typical row and its key are under 2 KB.
+    MAX_ROW_BYTES = 8 * 1024
+
+    def __init__(self, max_entries: int = 10_000) -> None:
         self.max_entries = max_entries
         self.rows: OrderedDict[tuple[Any, ...], str] = OrderedDict()
         self.lock = threading.Lock()
@@ -35,6 +39,8 @@ class RowCache:
             return html
 
     def put(self, key: tuple[Any, ...], html: str) -> None:
+        if len(html) > self.MAX_ROW_BYTES:
+            return  # long messages are rare: rendering them afresh costs little
         with self.lock:
             self.rows[key] = html
             while len(self.rows) > self.max_entries:
