@@ -69,7 +69,8 @@ def sentence(rng: random.Random, words: int, topic: list[str] | None = None) -> 
         r = rng.random()
         out.append(rng.choice(topic) if r < 0.2 else rng.choice(VERBS) if r < 0.3 else
                    rng.choice(FILLER) if r < 0.55 else
-                   rng.choice(NOUNS) if r < 0.57 else rng.choices(VOCAB, cum_weights=ZIPF_CUMULATIVE)[0])
+                   rng.choice(NOUNS) if r < 0.57 else
+                   rng.choices(VOCAB, cum_weights=ZIPF_CUMULATIVE)[0])
     return " ".join(out).capitalize() + "."
 
 

@@ -76,6 +76,26 @@ def test_hidden_timeline_events_are_not_indexed(db, world, make_user):
     assert ids(service.search(db, viewer, "replica")) == []
 
 
+def test_long_timelines_index_starred_events_first(db, world, make_user, monkeypatch):
+    """A timeline beyond the indexed length keeps its starred events and its start."""
+    from app.search import document
+
+    monkeypatch.setattr(document, "TIMELINE_CHARS", 300)
+    inc = world["c"]
+    start = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    for n in range(40):
+        add_event(db, None, inc, start.replace(minute=n), f"Chatter line {n} about retries")
+    add_event(db, None, inc, start.replace(hour=13), "Late remark: gazebo config drift")
+    last = add_event(db, None, inc, start.replace(hour=14), "Found it: albatross cache key")
+    last.starred = True
+    service.reindex(db)
+    db.commit()
+    viewer = make_user("viewer")
+    assert ids(service.search(db, viewer, "albatross")) == [inc.id]  # starred: indexed
+    assert ids(service.search(db, viewer, "gazebo")) == []  # past the cap
+    assert ids(service.search(db, viewer, "replica")) == [inc.id]  # the timeline's start
+
+
 def test_filters(db, world, make_user):
     viewer = make_user("viewer")
     assert ids(service.search(db, viewer, "service:checkout")) == [world["a"].id]
