@@ -60,19 +60,26 @@ def generate_slack_export(
     user_ids = [f"U{seed:03d}{i:05d}" for i in range(users)]
     chans = [(f"C{seed:03d}{i:05d}", f"inc-{i:02d}-{rng.choice(_WORDS)}") for i in range(channels)]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        zf.writestr("users.json", json.dumps([_user_row(u, rng) for u in user_ids], indent=1))
-        zf.writestr("channels.json", json.dumps([
+        _put(zf, "users.json", json.dumps([_user_row(u, rng) for u in user_ids], indent=1))
+        _put(zf, "channels.json", json.dumps([
             {"id": cid, "name": name, "created": _START, "creator": user_ids[0],
              "is_archived": False, "members": user_ids[:10],
              "topic": {"value": "", "creator": "", "last_set": 0},
              "purpose": {"value": "", "creator": "", "last_set": 0}}
             for cid, name in chans], indent=1))
         for dm in ("groups.json", "dms.json", "mpims.json"):
-            zf.writestr(dm, "[]")
+            _put(zf, dm, "[]")
         for index, (_cid, name) in enumerate(chans):
             count = messages // channels + (1 if index < messages % channels else 0)
             _write_channel(zf, rng, name, count, user_ids, chans)
     return path
+
+
+def _put(zf: zipfile.ZipFile, name: str, text: str) -> None:
+    # A fixed entry time: the same seed must give the same bytes, whatever the clock says.
+    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, text, compresslevel=1)
 
 
 def _write_channel(zf: zipfile.ZipFile, rng: random.Random, name: str, count: int,
@@ -84,7 +91,7 @@ def _write_channel(zf: zipfile.ZipFile, rng: random.Random, name: str, count: in
 
     def flush() -> None:
         if batch:
-            zf.writestr(f"{name}/{day}.json", json.dumps(batch, indent=4, ensure_ascii=False))
+            _put(zf, f"{name}/{day}.json", json.dumps(batch, indent=4, ensure_ascii=False))
             batch.clear()
 
     for _ in range(count):
