@@ -37,6 +37,7 @@ def test_data() -> Path:
 import itertools  # noqa: E402
 import socket  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -132,7 +133,6 @@ def _apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
 def app(db_url: str, _apps: dict[str, object], tmp_path_factory: pytest.TempPathFactory):
     """The app on one backend; each test runs in a transaction rolled back afterwards."""
     from app import create_app
-    from app.db import database
 
     flask_app = _apps.get(db_url)
     if flask_app is None:
@@ -140,6 +140,15 @@ def app(db_url: str, _apps: dict[str, object], tmp_path_factory: pytest.TempPath
         flask_app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance),
                                 "DEBRIEF_DATABASE_URL": db_url, "SECRET_KEY": "test-secret"})
         _apps[db_url] = flask_app
+    with rolled_back(flask_app):
+        yield flask_app
+
+
+@contextmanager
+def rolled_back(flask_app) -> Iterator[None]:
+    """Run a test in one transaction of a shared app, undone afterwards."""
+    from app.db import database
+
     # The app outlives each test's rolled-back data: forget lists it keeps from earlier
     # tests, whose row ids may be reused.
     flask_app.extensions.pop("debrief_similar", None)
@@ -151,7 +160,7 @@ def app(db_url: str, _apps: dict[str, object], tmp_path_factory: pytest.TempPath
     # commit() is real for the code under test and still undone after the test.
     db.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
     try:
-        yield flask_app
+        yield
     finally:
         db.sessionmaker.configure(**original)
         outer.rollback()

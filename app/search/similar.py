@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
+
+from .query import Node, Or, Term
+
+if TYPE_CHECKING:
+    from .document import Document
 
 _WORD = re.compile(r"[^\W\d_]{3,30}", re.UNICODE)
 STOPWORDS = frozenset("""
@@ -27,3 +33,11 @@ def key_terms(weighted_texts: list[tuple[str, int]], limit: int = 12) -> list[st
             if w not in STOPWORDS:
                 counts[w] += weight
     return [w for w, _ in counts.most_common(limit)]
+
+
+def like_query(doc: Document) -> Node | None:
+    """An OR of the telling words of a document's public text, title heaviest."""
+    words = key_terms([(doc.title, 4), (doc.main, 2), (doc.extra, 2), (doc.review, 1)])
+    if not words:
+        return None
+    return Or(tuple(Term(w) for w in words)) if len(words) > 1 else Term(words[0])

@@ -18,7 +18,7 @@ from app.models.search import SearchTerm
 
 from . import clauses, document, similar
 from .protocol import Hit, Progress, Results, SearchRequest, Status
-from .query import And, Node, Not, Or, Query, QuerySyntaxError, Term, parse
+from .query import And, Node, Not, Query, QuerySyntaxError, Term, parse
 
 CHUNK = 500
 
@@ -146,11 +146,9 @@ class SqlBackend:
         doc = next(document.build(db, [incident.id]), None)
         if doc is None:
             return []
-        words = similar.key_terms([(doc.title, 4), (doc.main, 2), (doc.extra, 2),
-                                   (doc.review, 1)])
-        if not words:
+        node = similar.like_query(doc)
+        if node is None:
             return []
-        node = Or(tuple(Term(w) for w in words)) if len(words) > 1 else Term(words[0])
         stmt, score = self._select(user, Query(node))
         rows = db.execute(stmt.where(Incident.id != incident.id)
                           .order_by(*clauses.order("relevance", score)).limit(limit)).all()

@@ -21,7 +21,7 @@ from app.models import Incident, SearchOutbox, SearchTerm
 
 from . import clauses, document, similar
 from .protocol import Hit, Progress, Results, SearchRequest, Status
-from .query import Node, Or, Query, Term
+from .query import Node, Query, Term
 from .registry import register
 from .sqlsearch import SqlBackend, marked, may_see_drafts, split
 from .whoosh_query import excerpt, positive_terms, translate
@@ -269,11 +269,9 @@ class WhooshBackend(SqlBackend):
         doc = next(document.build(db, [incident.id]), None)
         if doc is None:
             return []
-        words = similar.key_terms([(doc.title, 4), (doc.main, 2), (doc.extra, 2),
-                                   (doc.review, 1)])
-        if not words:
+        node = similar.like_query(doc)
+        if node is None:
             return []
-        node = Or(tuple(Term(w) for w in words)) if len(words) > 1 else Term(words[0])
         found, view = self._search(db, user, Query(node), node, limit, exclude=incident.id)
         if found is None:
             return []

@@ -15,6 +15,7 @@ from app.models import (
 )
 from app.search.tracking import backend_of
 from app.timeline.service import add_event
+from tests.conftest import rolled_back
 
 SEARCH_BACKENDS = ["native", "whoosh"]
 
@@ -41,16 +42,10 @@ def app(db_url, _apps, tmp_path_factory, search_backend):
         flask_app = create_app(config)
         _apps[key] = flask_app
     db = database(flask_app)
-    connection = db.engine.connect()
-    outer = connection.begin()
-    original = db.sessionmaker.kw.copy()
-    db.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
     try:
-        yield flask_app
+        with rolled_back(flask_app):
+            yield flask_app
     finally:
-        db.sessionmaker.configure(**original)
-        outer.rollback()
-        connection.close()
         if search_backend != "native":
             # The file index outlives the rolled-back transaction: rebuild it from the
             # (now empty) database so the next test starts from nothing.
